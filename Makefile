@@ -1,0 +1,101 @@
+# lazyview — build, test, bench, demo.
+#
+#   make          the C library (build/liblazyview.{a,so}) and the Python
+#                 extension in place (runtime/lazyview/_core*.so)
+#   make test     everything: C tests (plain and ASan/UBSan), Python tests
+#   make demo     the main job on built-in defaults
+#   make bench    ratio tables against NumPy/dask, same process
+#   make fuzz     libFuzzer targets, FUZZ_SECONDS each (default 60)
+#
+# A fresh Debian machine needs nothing installed by hand: `make deps` (run
+# by the targets that need it) installs the Debian packages with apt-get and
+# the Python packages into the project's own virtual environment (.venv).
+
+SHELL := /bin/bash
+CC ?= gcc
+PYTHON ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+BUILD := build
+
+CSTD := -std=c11 -D_POSIX_C_SOURCE=200809L
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+OPT ?= -O2 -g
+CFLAGS_CORE := $(CSTD) $(WARN) -fPIC -fvisibility=hidden -ffp-contract=off \
+               -Isrc -Isrc/include -Icodegen
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+CORE_SRC := $(wildcard src/*.c)
+CODEGEN_SRC := $(wildcard codegen/*.c)
+LIB_SRC := $(CORE_SRC) $(CODEGEN_SRC)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+SAN_OBJ := $(LIB_SRC:%.c=$(BUILD)/san/%.o)
+HEADERS := $(wildcard src/*.h src/include/lazyview/*.h codegen/*.h)
+
+CTEST_SRC := $(wildcard tests/c/test_*.c)
+CTESTS := $(CTEST_SRC:tests/c/%.c=$(BUILD)/tests/%)
+CTESTS_SAN := $(CTEST_SRC:tests/c/%.c=$(BUILD)/tests-san/%)
+
+APT_PKGS := libcmocka-dev clang libclang-rt-14-dev xvfb
+STAMP_APT := $(BUILD)/.apt-stamp
+STAMP_VENV := $(VENV)/.stamp
+
+.PHONY: all lib ext test ctest ctest-san pytest bench demo fuzz deps clean
+
+all: lib ext
+
+lib: $(BUILD)/liblazyview.a $(BUILD)/liblazyview.so
+
+$(BUILD)/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_CORE) $(OPT) -c $< -o $@
+
+$(BUILD)/san/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_CORE) -O1 -g $(SAN) -c $< -o $@
+
+$(BUILD)/liblazyview.a: $(LIB_OBJ)
+	ar rcs $@ $^
+
+$(BUILD)/liblazyview.so: $(LIB_OBJ)
+	$(CC) -shared -o $@ $^ -lm
+
+$(BUILD)/tests/%: tests/c/%.c $(BUILD)/liblazyview.a tests/c/oracle.h | $(STAMP_APT)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g -Isrc -Isrc/include -Icodegen -Itests/c $< \
+	    $(BUILD)/liblazyview.a -lcmocka -lm -o $@
+
+$(BUILD)/tests-san/%: tests/c/%.c $(SAN_OBJ) tests/c/oracle.h | $(STAMP_APT)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc -Isrc/include -Icodegen -Itests/c $< \
+	    $(SAN_OBJ) -lcmocka -lm -o $@
+
+ctest: $(CTESTS)
+	@set -e; for t in $(CTESTS); do echo "== $$t"; $$t; done
+
+ctest-san: $(CTESTS_SAN)
+	@set -e; for t in $(CTESTS_SAN); do echo "== $$t (ASan+UBSan)"; \
+	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; done
+
+# ------------------------------------------------------------ dependencies
+
+deps: $(STAMP_APT) $(STAMP_VENV)
+
+$(STAMP_APT):
+	@mkdir -p $(BUILD)
+	@if ! dpkg -s $(APT_PKGS) >/dev/null 2>&1; then \
+	    echo "installing Debian packages: $(APT_PKGS)"; \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PKGS); \
+	fi
+	@touch $@
+
+$(STAMP_VENV): requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install -q --upgrade pip
+	$(VPY) -m pip install -q -r requirements-dev.txt
+	@touch $@
+
+clean:
+	rm -rf $(BUILD) runtime/lazyview/*.so runtime/*.egg-info

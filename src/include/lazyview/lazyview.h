@@ -1,0 +1,282 @@
+/*
+ * lazyview.h — the public C API of lazyview.
+ *
+ * A view is an immutable description of an N-dimensional array as a chain of
+ * index maps over a source: a block of memory, a memory-mapped file, or a lazy
+ * range (arange/linspace) that has no memory at all.  Every operation returns
+ * a *new* view and leaves its argument untouched; nothing is read or computed
+ * until the caller asks for a layout (the strided case) or fills a block (any
+ * case).
+ *
+ * Conventions (the same for every function below):
+ *  - Fallible functions return a pointer (NULL on error) or an int (LV_OK == 0
+ *    on success, a negative LV_E... code on error) and fill the optional
+ *    lv_error *err.  On error nothing is allocated and no argument changes.
+ *  - Pointer arguments are borrowed unless the comment says otherwise.
+ *    Objects returned by *_new / view ops are owned by the caller and are
+ *    released with the matching *_free; *_free(NULL) is a no-op.
+ *  - Views, dtypes and sources are immutable after creation and may be used
+ *    from several threads at once; create and free are thread-safe too.
+ *  - Sizes, offsets and strides are int64_t; strides and offsets of memory
+ *    views are in bytes (NumPy's convention).
+ *
+ * The header includes only the C standard library so that any FFI (Julia's
+ * ccall, Python's ctypes, Rust's bindgen) can use it.
+ */
+#ifndef LAZYVIEW_H
+#define LAZYVIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define LV_API __declspec(dllexport)
+#else
+#define LV_API __attribute__((visibility("default")))
+#endif
+
+#define LV_VERSION "0.1.0"
+#define LV_MAXDIMS 32 /* most axes a view (or a reshape stage) may have */
+
+/* ---------------------------------------------------------------- errors */
+
+enum lv_code {
+    LV_OK = 0,
+    LV_EVALUE = -1,       /* a bad argument value (Python: ValueError) */
+    LV_ETYPE = -2,        /* an argument of the wrong kind (TypeError) */
+    LV_EINDEX = -3,       /* an index out of range (IndexError) */
+    LV_EOS = -4,          /* the operating system refused (OSError) */
+    LV_ENOMEM = -5,       /* out of memory (MemoryError) */
+    LV_ENOTSTRIDED = -6,  /* the view is not strided (NotStridedError) */
+    LV_EOVERFLOW = -7,    /* a size or offset overflows int64 (ValueError) */
+    LV_ESPEC = -8,        /* a spec text is malformed: line and col are set */
+    LV_ETEMPLATE = -9,    /* a template is malformed or cannot render */
+    LV_ELIMIT = -10       /* a hard limit (depth, size, dims) was reached */
+};
+
+typedef struct lv_error {
+    int code;          /* one of enum lv_code */
+    int line, col;     /* 1-based position in a spec/template; 0 if none */
+    int os_errno;      /* errno for LV_EOS, else 0 */
+    int src_line;      /* the lazyview source line that raised it (debugging) */
+    char message[512]; /* a sentence naming what is wrong */
+} lv_error;
+
+/* Frees memory that lazyview allocated and handed over (strings). */
+LV_API void lv_free(void *p);
+
+/* The library version string, e.g. "0.1.0". */
+LV_API const char *lv_version(void);
+
+/* ---------------------------------------------------------------- dtypes */
+
+typedef struct lv_dtype lv_dtype;
+
+/*
+ * Parses a dtype.  Accepted text: NumPy type strings ("u1", "<f4", ">i8",
+ * "|b1", "V3"), NumPy names ("uint8", "float32", "complex128", "bool"), and
+ * records written as NumPy's descr list:
+ *     "[('r', 'u1'), ('g', 'u1'), ('b', 'u1')]"
+ * (field names may be empty for padding; a third tuple item is a sub-array
+ * shape).  Returns a new dtype (free with lv_dtype_free) or NULL.
+ */
+LV_API lv_dtype *lv_dtype_parse(const char *text, lv_error *err);
+/* A new reference to dt (free with lv_dtype_free). */
+LV_API lv_dtype *lv_dtype_ref(const lv_dtype *dt);
+LV_API void lv_dtype_free(lv_dtype *dt);
+LV_API int64_t lv_dtype_itemsize(const lv_dtype *dt);
+/* 'b' bool, 'i' signed, 'u' unsigned, 'f' float, 'c' complex, 'V' record/void */
+LV_API char lv_dtype_kind(const lv_dtype *dt);
+/* '<' little, '>' big, '|' not applicable; never '=' (resolved on parse) */
+LV_API char lv_dtype_byteorder(const lv_dtype *dt);
+/* Canonical text that lv_dtype_parse and numpy.dtype(eval(text)) accept:
+ * "<u2", "|u1", or "[('r', '|u1'), ...]".  Borrowed; lives as long as dt. */
+LV_API const char *lv_dtype_str(const lv_dtype *dt);
+LV_API bool lv_dtype_equal(const lv_dtype *a, const lv_dtype *b);
+
+/* --------------------------------------------------------------- sources */
+
+typedef struct lv_source lv_source;
+typedef void (*lv_release_fn)(void *ctx);
+
+/*
+ * A source over caller-owned memory [data, data + nbytes).  release(ctx) is
+ * called exactly once, when the last view of the source (and the last array
+ * handed out over it) is gone; it may be NULL.  On error NULL is returned and
+ * release is NOT called: the memory stays the caller's.
+ */
+LV_API lv_source *lv_source_memory(void *data, int64_t nbytes, bool writable,
+                                   lv_release_fn release, void *ctx,
+                                   lv_error *err);
+/*
+ * Maps nbytes of the file at path starting at byte offset (nbytes < 0: to the
+ * end of the file).  The file must hold offset + nbytes bytes.  writable maps
+ * it shared and read-write (writes reach the file).  Errors: LV_EOS for a
+ * missing, unreadable or special file, LV_EVALUE if it is too short.
+ */
+LV_API lv_source *lv_source_file(const char *path, int64_t offset,
+                                 int64_t nbytes, bool writable, lv_error *err);
+LV_API lv_source *lv_source_ref(lv_source *src);
+LV_API void lv_source_free(lv_source *src);
+
+enum lv_source_kind { LV_SOURCE_MEMORY = 1, LV_SOURCE_FILE, LV_SOURCE_RANGE };
+LV_API int lv_source_kind(const lv_source *src);
+LV_API void *lv_source_data(const lv_source *src);      /* NULL for ranges */
+LV_API int64_t lv_source_nbytes(const lv_source *src);  /* 0 for ranges */
+LV_API bool lv_source_writable(const lv_source *src);
+/* For file sources: the path, the byte offset of the mapping, the length.
+ * Returns NULL (and leaves *offset alone) for other kinds. */
+LV_API const char *lv_source_path(const lv_source *src, int64_t *offset);
+
+/* ----------------------------------------------------------------- views */
+
+typedef struct lv_view lv_view;
+
+/*
+ * A strided view of src: element i is at byte offset + sum(i[k]*strides[k]).
+ * strides NULL means contiguous in order ('C' or 'F').  Every byte the view
+ * can reach must lie inside the source; sizes must fit int64.
+ */
+LV_API lv_view *lv_view_new(lv_source *src, const lv_dtype *dt, int ndim,
+                            const int64_t *shape, const int64_t *strides,
+                            char order, int64_t offset, lv_error *err);
+
+/* A number for lazy ranges: integers stay exact. */
+typedef struct lv_scalar {
+    bool is_float;
+    int64_t i;
+    double f;
+} lv_scalar;
+
+/*
+ * NumPy's arange: values start + k*step for k in [0, ceil((stop-start)/step)).
+ * dt NULL picks int64 when all three are integers, else float64.  Supported
+ * dtypes: every integer and float32/float64.  Step 0, an overflowing length,
+ * or values that do not fit dt are errors.
+ */
+LV_API lv_view *lv_view_arange(lv_scalar start, lv_scalar stop,
+                               lv_scalar step, const lv_dtype *dt,
+                               lv_error *err);
+/* NumPy's linspace (float64 arithmetic, then cast; integer dtypes floor). */
+LV_API lv_view *lv_view_linspace(double start, double stop, int64_t num,
+                                 bool endpoint, const lv_dtype *dt,
+                                 lv_error *err);
+
+LV_API void lv_view_free(lv_view *v);
+/* A new handle on the same immutable view (cheap; free with lv_view_free). */
+LV_API lv_view *lv_view_ref(const lv_view *v);
+
+LV_API int lv_view_ndim(const lv_view *v);
+LV_API const int64_t *lv_view_shape(const lv_view *v); /* ndim entries */
+LV_API int64_t lv_view_size(const lv_view *v);
+LV_API const lv_dtype *lv_view_dtype(const lv_view *v);
+LV_API lv_source *lv_view_source(const lv_view *v); /* borrowed */
+/* False for read-only sources and for views made by broadcast_to. */
+LV_API bool lv_view_writable(const lv_view *v);
+
+/* ------------------------------------------------------------------- ops */
+
+/* axes: a permutation of 0..ndim-1 (negative counts from the end);
+ * naxes == 0 reverses the axes (NumPy's .T). */
+LV_API lv_view *lv_view_transpose(const lv_view *v, int naxes,
+                                  const int *axes, lv_error *err);
+
+enum lv_index_kind {
+    LV_INDEX_INT = 1,  /* value; negative counts from the end */
+    LV_INDEX_SLICE,    /* start:stop:step with LV_SLICE_NO* flags */
+    LV_INDEX_NEWAXIS,  /* None */
+    LV_INDEX_ELLIPSIS, /* ... */
+    LV_INDEX_ARRAY     /* a 1-D integer array (gather) */
+};
+#define LV_SLICE_NOSTART 1u
+#define LV_SLICE_NOSTOP 2u
+#define LV_SLICE_NOSTEP 4u
+
+typedef struct lv_index {
+    int kind;
+    unsigned flags;
+    int64_t value;            /* LV_INDEX_INT */
+    int64_t start, stop, step;/* LV_INDEX_SLICE */
+    const int64_t *indices;   /* LV_INDEX_ARRAY (borrowed, copied) */
+    int64_t nindices;
+} lv_index;
+
+/* NumPy indexing: basic (ints, slices, None, ...) and advanced with 1-D
+ * integer arrays (broadcast together; ints join them as 0-d arrays). */
+LV_API lv_view *lv_view_index(const lv_view *v, int nitems,
+                              const lv_index *items, lv_error *err);
+
+/* shape may hold one -1; order 'C' (row-major) or 'F' (Julia's order). */
+LV_API lv_view *lv_view_reshape(const lv_view *v, int ndim,
+                                const int64_t *shape, char order,
+                                lv_error *err);
+
+#define LV_AXIS_NONE INT32_MIN
+/*
+ * Reinterprets the bytes as dt.  Same itemsize: like ndarray.view.  axis ==
+ * LV_AXIS_NONE and another itemsize: NumPy's rule (the last axis must be
+ * contiguous).  axis == k and a smaller dt: each element splits into a new
+ * axis of length old/new at position k (Julia's reinterpret(reshape, T, A)).
+ * axis == k and a larger dt: axis k (length new/old, contiguous) merges away.
+ */
+LV_API lv_view *lv_view_reinterpret(const lv_view *v, const lv_dtype *dt,
+                                    int axis, lv_error *err);
+
+/* Reverses the listed axes; naxes < 0 reverses every axis. */
+LV_API lv_view *lv_view_flip(const lv_view *v, int naxes, const int *axes,
+                             lv_error *err);
+
+/* NumPy's broadcast_to; the result is read-only (stride 0 repeats bytes). */
+LV_API lv_view *lv_view_broadcast_to(const lv_view *v, int ndim,
+                                     const int64_t *shape, lv_error *err);
+
+/* -------------------------------------------------------------- analysis */
+
+/* True exactly when every element address is offset + sum(i[k]*stride[k])
+ * over the source's memory.  Ranges are never strided.  Never fails. */
+LV_API bool lv_view_is_strided(const lv_view *v);
+
+typedef struct lv_layout {
+    void *data;        /* address of element (0, ..., 0) (or the source base
+                          for an empty view) */
+    int64_t offset;    /* the same, in bytes from the source start */
+    int ndim;
+    int64_t shape[LV_MAXDIMS];
+    int64_t strides[LV_MAXDIMS]; /* bytes */
+    int64_t itemsize;
+    bool writable;
+    int64_t min_byte, max_byte;  /* reachable bytes [min, max) (0, 0 if empty) */
+} lv_layout;
+
+/* Fills *out for a strided view; LV_ENOTSTRIDED (with the reason) if not. */
+LV_API int lv_view_layout(const lv_view *v, lv_layout *out, lv_error *err);
+
+/* A paragraph saying the layout, or which op breaks striding and why.
+ * Caller frees with lv_free; NULL only when out of memory. */
+LV_API char *lv_view_explain(const lv_view *v);
+
+/* The address (bytes from the source start; for ranges, the element number)
+ * of element idx[0..ndim).  For testing and debugging: one element at a time. */
+LV_API int lv_view_address(const lv_view *v, const int64_t *idx,
+                           int64_t *out, lv_error *err);
+
+/* ---------------------------------------------------------------- blocks */
+
+/*
+ * Fills out (C-contiguous, prod(hi - lo) * itemsize bytes, outsize checked)
+ * with the elements lo <= i < hi of any view: memory is copied, ranges are
+ * computed.  Safe to call from many threads at once on one view.
+ */
+LV_API int lv_view_fill_block(const lv_view *v, const int64_t *lo,
+                              const int64_t *hi, void *out, int64_t outsize,
+                              lv_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LAZYVIEW_H */

@@ -1,0 +1,292 @@
+/*
+ * lvi.h — lazyview internals shared by the core's source files.
+ *
+ * The view IR.  A view is a source, a dtype and a list of *stages*:
+ *
+ *     index j (stage 0 axes = the user's axes)
+ *       -> x0 = off0 + sum_e map_e(j_e)                    (stage 0)
+ *       -> digits of x0 in the mixed radix of stage 1 (C order: the first
+ *          axis of a stage is the most significant digit)
+ *       -> x1 = off1 + sum_p map_p(d_p)                    (stage 1)
+ *       -> ... -> x_last = the byte address (memory) or element number (range)
+ *
+ * Each map is separable: per axis either linear (stride * i) or a lookup
+ * table (a gather).  A single-stage view whose maps are all linear is plainly
+ * strided; a reshape that breaks the stride pattern pushes a new stage; a
+ * reinterpret to a smaller dtype on a multi-stage view threads a new least
+ * significant digit through every stage.  Invariants:
+ *  - stage k >= 1 receives x in [0, prod of its extents): guaranteed by
+ *    construction, because the previous stage is a ravel of a valid view;
+ *  - every reachable byte of a memory view lies in [0, source nbytes);
+ *  - tables are normalised: a table whose entries are evenly spaced becomes a
+ *    linear map, so a gather that happens to be strided is strided;
+ *  - an empty view (size 0) is always one linear stage.
+ * Views are immutable and refcounted; tables and sources are shared.
+ */
+#ifndef LVI_H
+#define LVI_H
+
+#include <stdarg.h>
+#include <stdatomic.h>
+
+#include "lazyview/lazyview.h"
+
+#define LVI_HIDDEN __attribute__((visibility("hidden")))
+
+/* ---------------------------------------------------------------- errors */
+
+/* Fills err (if not NULL) with code, the caller's line, and a message;
+ * returns code so that `return LVI_ERR(err, LV_EVALUE, "...")` reads well. */
+#define LVI_ERR(err, code, ...) lvi_error_set((err), (code), __LINE__, __VA_ARGS__)
+LVI_HIDDEN int lvi_error_set(lv_error *err, int code, int src_line,
+                             const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Sets LV_ENOMEM; returns NULL for use in pointer-returning functions. */
+#define LVI_NOMEM(err) (lvi_error_set((err), LV_ENOMEM, __LINE__, "out of memory"), NULL)
+
+/* Checked int64 arithmetic: true on overflow (then *r is unspecified). */
+static inline bool lvi_add(int64_t a, int64_t b, int64_t *r)
+{
+    return __builtin_add_overflow(a, b, r);
+}
+static inline bool lvi_mul(int64_t a, int64_t b, int64_t *r)
+{
+    return __builtin_mul_overflow(a, b, r);
+}
+
+/* Formats "(2, 3, 4)" into buf (always NUL-terminated); returns buf. */
+LVI_HIDDEN char *lvi_fmt_shape(char *buf, size_t size, int n, const int64_t *v);
+
+/* A growable string for messages and explanations.  On allocation failure
+ * the buffer is marked failed and later appends are ignored. */
+typedef struct lvi_str {
+    char *s;
+    size_t len, cap;
+    bool failed;
+} lvi_str;
+LVI_HIDDEN void lvi_str_printf(lvi_str *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+LVI_HIDDEN void lvi_str_vprintf(lvi_str *b, const char *fmt, va_list ap);
+/* Hands the string over (caller frees with free) or NULL if it failed. */
+LVI_HIDDEN char *lvi_str_take(lvi_str *b);
+
+/* ---------------------------------------------------------------- dtypes */
+
+struct lv_dtype {
+    atomic_long refcnt;
+    char kind;       /* b i u f c V */
+    char byteorder;  /* < > | */
+    int64_t itemsize;
+    char *text;      /* canonical text */
+};
+
+/* --------------------------------------------------------------- sources */
+
+/* How a range source computes element k. */
+typedef struct lvi_range {
+    int64_t n;            /* number of elements */
+    bool linspace;        /* linspace rule, else arange */
+    /* arange: value(k) = first + k*delta in the dtype's arithmetic */
+    int64_t ifirst, idelta;
+    double ffirst, fsecond, fdelta; /* element 1 is fsecond exactly */
+    /* linspace: float64 start, stop, step, div, endpoint */
+    double start, stop, step, div;
+    bool endpoint;
+    /* the user's arguments, for specs and explanations */
+    lv_scalar a_start, a_stop, a_step;
+    int64_t a_num;
+} lvi_range;
+
+struct lv_source {
+    atomic_long refcnt;
+    int kind;                  /* enum lv_source_kind */
+    char *data;                /* memory and file */
+    int64_t nbytes;
+    bool writable;
+    lv_release_fn release;     /* memory */
+    void *ctx;
+    char *path;                /* file */
+    int64_t file_offset;
+    int fd;                    /* file: kept open for size checks */
+    void *map_base;            /* file: what mmap returned */
+    size_t map_len;
+    lvi_range range;           /* range */
+};
+
+LVI_HIDDEN lv_source *lvi_source_range(const lvi_range *r, lv_error *err);
+/* Writes the values at range positions pos + i*step, i < count, to out
+ * (v's dtype, contiguous). */
+LVI_HIDDEN void lvi_range_fill(const lv_view *v, int64_t pos, int64_t step,
+                               int64_t count, char *out);
+/* LV_OK if a file source still holds all its bytes (always for others). */
+LVI_HIDDEN int lvi_source_check(const lv_source *src, lv_error *err);
+
+/* ---------------------------------------------------------------- tables */
+
+typedef struct lvi_table {
+    atomic_long refcnt;
+    int64_t n;
+    int64_t v[];
+} lvi_table;
+
+LVI_HIDDEN lvi_table *lvi_table_new(int64_t n);
+LVI_HIDDEN lvi_table *lvi_table_ref(lvi_table *t);
+LVI_HIDDEN void lvi_table_free(lvi_table *t);
+
+/* ---------------------------------------------------------------- stages */
+
+typedef struct lvi_axis {
+    int64_t n;          /* extent */
+    int64_t stride;     /* the linear map, when table is NULL */
+    lvi_table *table;   /* else map(i) = table->v[i], table->n == n */
+} lvi_axis;
+
+typedef struct lvi_stage {
+    int ndim;
+    int64_t offset;
+    int op;             /* number of the op that made this stage (explain) */
+    lvi_axis ax[LV_MAXDIMS];
+} lvi_stage;
+
+/* Value of axis a's map at i (0 <= i < a->n). */
+static inline int64_t lvi_axis_map(const lvi_axis *a, int64_t i)
+{
+    return a->table ? a->table->v[i] : a->stride * i;
+}
+
+/* -------------------------------------------------------------- the oplog */
+
+/* The chain of ops that built a view, kept for specs and explanations. */
+typedef struct lvi_op lvi_op;
+
+/* ----------------------------------------------------------------- views */
+
+typedef struct lvi_analysis lvi_analysis;
+
+struct lv_view {
+    atomic_long refcnt;
+    lv_source *src;
+    lv_dtype *dtype;
+    bool broadcast;           /* made read-only by broadcast_to */
+    int ndim;
+    int64_t shape[LV_MAXDIMS];
+    int64_t size;
+    int nstages;
+    lvi_stage *stages;        /* [0] is the user's axes */
+    int nops;                 /* ops applied since the source */
+    lvi_op *op;               /* the last op (refcounted chain) */
+    _Atomic(lvi_analysis *) analysis; /* computed once, on demand */
+};
+
+/* A fresh view with nstages zeroed stages, sharing src and dtype (new refs).
+ * The caller fills the stages and calls lvi_view_finish. */
+LVI_HIDDEN lv_view *lvi_view_alloc(lv_source *src, const lv_dtype *dt,
+                                   int nstages, lv_error *err);
+/* A deep copy of v's stages (tables shared) to be modified by an op. */
+LVI_HIDDEN lv_view *lvi_view_clone(const lv_view *v, lv_error *err);
+/* Normalises stage 0 (tables -> linear, size-1 axes, empty views), sets
+ * shape/size from stage 0, checks the size fits int64, records op.  Consumes
+ * v and op (frees both on error). */
+LVI_HIDDEN lv_view *lvi_view_finish(lv_view *v, lvi_op *op, lv_error *err);
+/* Replaces stage k with a copy of s (tables are referenced). */
+LVI_HIDDEN void lvi_stage_copy(lvi_stage *dst, const lvi_stage *src);
+LVI_HIDDEN void lvi_stage_clear(lvi_stage *s);
+/* Normalises a table axis: evenly spaced -> linear.  Never fails. */
+LVI_HIDDEN void lvi_axis_normalise(lvi_axis *a);
+/* The address of element j (no bounds check: j must be inside the shape). */
+LVI_HIDDEN int64_t lvi_view_eval(const lv_view *v, const int64_t *j);
+/* Product of n values with overflow check; -1 on overflow. */
+LVI_HIDDEN int64_t lvi_prod(int n, const int64_t *v);
+
+/* -------------------------------------------------------------- analysis */
+
+/* An affine form over a box: value = c + sum_e coef[e] * k_e. */
+typedef struct lvi_affine {
+    int64_t c;
+    int64_t coef[LV_MAXDIMS];
+} lvi_affine;
+
+/* A sub-box of a view's index space: start[e] <= j_e < start[e] + ext[e]. */
+typedef struct lvi_box {
+    int ndim;
+    int64_t start[LV_MAXDIMS];
+    int64_t ext[LV_MAXDIMS];
+} lvi_box;
+
+enum { LVI_CERT_OK = 0, LVI_CERT_SPLIT = 1 };
+
+/*
+ * Tries to prove that the address is affine over box without looking at its
+ * elements (digit arithmetic; table scans over the reached entries).
+ * Returns LVI_CERT_OK and fills *out (coefficients of axes with extent 1 are
+ * 0), or LVI_CERT_SPLIT with *split_axis and *split_at (0 < at < ext): the
+ * caller should split the box there and try both parts.  Never fails.
+ */
+LVI_HIDDEN int lvi_certify(const lv_view *v, const lvi_box *box,
+                           lvi_affine *out, int *split_axis,
+                           int64_t *split_at);
+
+enum { LVI_PIECES_OK = 0, LVI_PIECES_NOMEM = -1, LVI_PIECES_BUDGET = -2 };
+/* Called for each certified piece; returns 0 to go on, > 0 to stop. */
+typedef int (*lvi_piece_fn)(void *ctx, const lvi_box *piece,
+                            const lvi_affine *a);
+/* Cuts box into pieces that lvi_certify proves affine and calls fn on each,
+ * in index order.  budget < 0 is unlimited.  Returns LVI_PIECES_OK, fn's
+ * stopping value, LVI_PIECES_BUDGET or LVI_PIECES_NOMEM. */
+LVI_HIDDEN int lvi_for_each_piece(const lv_view *v, const lvi_box *box,
+                                  long budget, lvi_piece_fn fn, void *ctx);
+
+struct lvi_analysis {
+    bool strided;    /* addresses affine over the whole view (for ranges:
+                        affine in the element number; never public) */
+    bool exact;      /* false when the budget ran out (then !strided) */
+    int64_t offset;  /* address of element 0 */
+    int64_t strides[LV_MAXDIMS];
+    int64_t lo, hi;  /* reachable addresses [lo, hi] (memory: bytes incl.
+                        the last element's bytes are [lo, hi + itemsize)) */
+    char *why;       /* for !strided: what breaks striding (malloc'd) */
+};
+
+/* The analysis of v, computed on first use and cached.  Returns NULL only
+ * when out of memory. */
+LVI_HIDDEN const lvi_analysis *lvi_analyze(const lv_view *v);
+LVI_HIDDEN void lvi_analysis_free(lvi_analysis *a);
+
+/* A single-stage strided view equal to v when v is strided (a new view), or
+ * a new reference to v itself otherwise. */
+LVI_HIDDEN lv_view *lvi_view_collapse(const lv_view *v, lv_error *err);
+
+/* ------------------------------------------------------------------- ops */
+
+enum lvi_op_kind {
+    LVI_OP_SOURCE = 1, LVI_OP_TRANSPOSE, LVI_OP_INDEX, LVI_OP_RESHAPE,
+    LVI_OP_REINTERPRET, LVI_OP_FLIP, LVI_OP_BROADCAST
+};
+
+struct lvi_op {
+    atomic_long refcnt;
+    lvi_op *parent;         /* NULL for the source */
+    int kind;
+    /* source */
+    lv_dtype *dtype;        /* source and reinterpret */
+    int ndim;               /* source, reshape, broadcast, transpose, flip */
+    int64_t shape[LV_MAXDIMS];
+    int64_t strides[LV_MAXDIMS];
+    bool has_strides;
+    char order;             /* source (contiguous order), reshape */
+    int64_t offset;         /* source */
+    int axes[LV_MAXDIMS];   /* transpose, flip (naxes in ndim; -1 = all) */
+    int axis;               /* reinterpret */
+    int nitems;             /* index */
+    lv_index *items;        /* index: arrays deep-copied */
+};
+
+LVI_HIDDEN lvi_op *lvi_op_new(int kind, lv_error *err);
+LVI_HIDDEN lvi_op *lvi_op_ref(lvi_op *op);
+LVI_HIDDEN void lvi_op_free(lvi_op *op);
+/* A one-line description of op for explanations, into buf. */
+LVI_HIDDEN const char *lvi_op_describe(const lvi_op *op, char *buf, size_t size);
+/* The op number k (1-based from the source, 0 = the source) of v's chain. */
+LVI_HIDDEN const lvi_op *lvi_view_op(const lv_view *v, int k);
+
+#endif /* LVI_H */

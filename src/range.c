@@ -1,0 +1,251 @@
+/*
+ * range.c — lazy ranges: arange and linspace with NumPy's exact arithmetic.
+ *
+ * A range has no memory: element k is computed when a block asks for it.
+ * To give the same values as NumPy bit for bit, the rules are NumPy's own:
+ *  - arange: first = dtype(start), second = dtype(start + step) (Python
+ *    arithmetic), delta = second - first in the dtype, and element k >= 2 is
+ *    first + k*delta evaluated in the dtype (float32 stays float32);
+ *  - linspace: float64 y = k*step + start (or (k/div)*delta + start when the
+ *    step underflows to 0), the last element set to stop when endpoint, then
+ *    cast (integer dtypes floor first).
+ * The file is compiled with -ffp-contract=off so no FMA changes a rounding.
+ * Where NumPy would silently wrap an integer dtype, lazyview refuses with an
+ * error instead.  Ranges are native-endian int, uint, float32 or float64.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lvi.h"
+
+typedef __int128 i128;
+
+static int check_dtype(const lv_dtype *dt, lv_error *err)
+{
+    bool native = dt->byteorder == '|' ||
+                  dt->byteorder == (*(const uint8_t *)&(uint16_t){1} ? '<' : '>');
+    bool ok = dt->kind == 'i' || dt->kind == 'u' ||
+              (dt->kind == 'f' && dt->itemsize >= 4);
+    if (!ok || !native)
+        return LVI_ERR(err, LV_ETYPE, "a range of dtype %s is not supported "
+                       "(use a native-endian integer, float32 or float64)",
+                       dt->text);
+    return LV_OK;
+}
+
+/* Integer range of dtype dt: [min, max]. */
+static void int_bounds(const lv_dtype *dt, i128 *lo, i128 *hi)
+{
+    int bits = (int)dt->itemsize * 8;
+    if (dt->kind == 'u') {
+        *lo = 0;
+        *hi = ((i128)1 << bits) - 1;
+    } else {
+        *lo = -((i128)1 << (bits - 1));
+        *hi = ((i128)1 << (bits - 1)) - 1;
+    }
+}
+
+static double as_double(lv_scalar s)
+{
+    return s.is_float ? s.f : (double)s.i;
+}
+
+/* Number of elements of arange(start, stop, step), NumPy's rule. */
+static int arange_length(lv_scalar start, lv_scalar stop, lv_scalar step,
+                         int64_t *n, lv_error *err)
+{
+    if (!start.is_float && !stop.is_float && !step.is_float) {
+        i128 span = (i128)stop.i - start.i, st = step.i;
+        i128 len = (span > 0) == (st > 0) && span != 0
+                   ? (span + st - (st > 0 ? 1 : -1)) / st : 0;
+        if (len > INT64_MAX)
+            return LVI_ERR(err, LV_EOVERFLOW, "arange has more elements than "
+                           "int64 can count");
+        *n = (int64_t)len;
+        return LV_OK;
+    }
+    double len = ceil((as_double(stop) - as_double(start)) / as_double(step));
+    if (isnan(len))
+        return LVI_ERR(err, LV_EVALUE, "arange: cannot compute the length "
+                       "(arguments are not finite)");
+    if (len >= 9.2e18)
+        return LVI_ERR(err, LV_EOVERFLOW, "arange: maximum allowed size "
+                       "exceeded");
+    *n = len > 0 ? (int64_t)len : 0;
+    return LV_OK;
+}
+
+/* first and delta for an integer dtype; values must fit the dtype. */
+static int arange_int(lvi_range *r, const lv_dtype *dt, lv_scalar start,
+                      lv_scalar step, lv_error *err)
+{
+    i128 lo, hi;
+    int_bounds(dt, &lo, &hi);
+    double fs = as_double(start), fn = as_double(start) + as_double(step);
+    if (start.is_float && !(fs > -9.2e18 && fs < 9.2e18))
+        return LVI_ERR(err, LV_EVALUE, "arange: start %g does not fit %s", fs,
+                       dt->text);
+    i128 first = start.is_float ? (i128)fs : start.i;
+    i128 second = start.is_float || step.is_float ? (i128)fn
+                                                  : (i128)start.i + step.i;
+    i128 delta = second - first;
+    i128 last = first + (i128)(r->n - 1) * delta;
+    if (r->n > 0 && (first < lo || first > hi || last < lo || last > hi))
+        return LVI_ERR(err, LV_EOVERFLOW, "arange values overflow %s (NumPy "
+                       "would wrap around; lazyview refuses)", dt->text);
+    r->ifirst = (int64_t)first; /* uint64 values above INT64_MAX wrap here */
+    r->idelta = (int64_t)delta; /* and are computed in uint64 arithmetic */
+    return LV_OK;
+}
+
+static lv_view *range_view(const lvi_range *r, const lv_dtype *dt,
+                           lv_error *err)
+{
+    lv_source *src = lvi_source_range(r, err);
+    lvi_op *op = src ? lvi_op_new(LVI_OP_SOURCE, err) : NULL;
+    lv_view *v = op ? lvi_view_alloc(src, dt, 1, err) : NULL;
+    lv_source_free(src); /* the view holds its own reference */
+    if (v == NULL) {
+        lvi_op_free(op);
+        return NULL;
+    }
+    op->dtype = lv_dtype_ref(dt);
+    op->ndim = 1;
+    op->shape[0] = r->n;
+    op->order = 'C';
+    v->stages[0].ndim = 1;
+    v->stages[0].ax[0] = (lvi_axis){r->n, 1, NULL};
+    v->nops = -1;
+    return lvi_view_finish(v, op, err);
+}
+
+static lv_dtype *default_dtype(bool is_float, lv_error *err)
+{
+    return lv_dtype_parse(is_float ? "float64" : "int64", err);
+}
+
+lv_view *lv_view_arange(lv_scalar start, lv_scalar stop, lv_scalar step,
+                        const lv_dtype *dt, lv_error *err)
+{
+    lvi_range r = {.a_start = start, .a_stop = stop, .a_step = step};
+    bool any_float = start.is_float || stop.is_float || step.is_float;
+    if (as_double(step) == 0) {
+        LVI_ERR(err, LV_EVALUE, "arange: step must not be zero");
+        return NULL;
+    }
+    lv_dtype *own = dt ? lv_dtype_ref(dt) : default_dtype(any_float, err);
+    if (own == NULL || check_dtype(own, err) != LV_OK ||
+        arange_length(start, stop, step, &r.n, err) != LV_OK) {
+        lv_dtype_free(own);
+        return NULL;
+    }
+    int rc = LV_OK;
+    if (own->kind != 'f') {
+        rc = arange_int(&r, own, start, step, err);
+    } else {
+        double second = start.is_float || step.is_float
+                        ? as_double(start) + as_double(step)
+                        : (double)((i128)start.i + step.i);
+        r.ffirst = own->itemsize == 4 ? (float)as_double(start) : as_double(start);
+        r.fsecond = own->itemsize == 4 ? (float)second : second;
+        r.fdelta = own->itemsize == 4 ? (float)((float)r.fsecond - (float)r.ffirst)
+                                      : r.fsecond - r.ffirst;
+    }
+    lv_view *v = rc == LV_OK ? range_view(&r, own, err) : NULL;
+    lv_dtype_free(own);
+    return v;
+}
+
+lv_view *lv_view_linspace(double start, double stop, int64_t num,
+                          bool endpoint, const lv_dtype *dt, lv_error *err)
+{
+    lvi_range r = {.linspace = true, .n = num, .start = start, .stop = stop,
+                   .endpoint = endpoint, .a_num = num};
+    if (num < 0) {
+        LVI_ERR(err, LV_EVALUE, "Number of samples, %lld, must be non-negative",
+                (long long)num);
+        return NULL;
+    }
+    lv_dtype *own = dt ? lv_dtype_ref(dt) : default_dtype(true, err);
+    if (own == NULL || check_dtype(own, err) != LV_OK) {
+        lv_dtype_free(own);
+        return NULL;
+    }
+    r.div = endpoint ? (double)(num - 1) : (double)num;
+    r.step = r.div > 0 ? (stop - start) / r.div : NAN;
+    if (own->kind != 'f') {
+        i128 lo, hi;
+        int_bounds(own, &lo, &hi);
+        double a = floor(fmin(start, stop)), b = floor(fmax(start, stop));
+        if (num > 0 && !(a >= (double)lo && b <= (double)hi)) {
+            LVI_ERR(err, LV_EOVERFLOW, "linspace values do not fit %s",
+                    own->text);
+            lv_dtype_free(own);
+            return NULL;
+        }
+    }
+    lv_view *v = range_view(&r, own, err);
+    lv_dtype_free(own);
+    return v;
+}
+
+/* ----------------------------------------------------------- the values */
+
+static double linspace_value(const lvi_range *r, int64_t k)
+{
+    double delta = r->stop - r->start, y;
+    if (r->endpoint && r->n > 1 && k == r->n - 1)
+        return r->stop;
+    if (r->div > 0)
+        y = r->step == 0 ? ((double)k / r->div) * delta : (double)k * r->step;
+    else
+        y = (double)k * delta;
+    return y + r->start;
+}
+
+/* Stores v (already in the dtype's value range) as dtype dt at out. */
+static void store_int(const lv_dtype *dt, uint64_t v, char *out)
+{
+    switch (dt->itemsize) {
+    case 1: { uint8_t x = (uint8_t)v; memcpy(out, &x, 1); break; }
+    case 2: { uint16_t x = (uint16_t)v; memcpy(out, &x, 2); break; }
+    case 4: { uint32_t x = (uint32_t)v; memcpy(out, &x, 4); break; }
+    default: memcpy(out, &v, 8);
+    }
+}
+
+void lvi_range_fill(const lv_view *v, int64_t pos, int64_t step, int64_t count,
+                    char *out)
+{
+    const lvi_range *r = &v->src->range;
+    const lv_dtype *dt = v->dtype;
+    int64_t size = dt->itemsize;
+    for (int64_t i = 0; i < count; i++, pos += step, out += size) {
+        if (r->linspace) {
+            double y = linspace_value(r, pos);
+            if (dt->kind == 'f' && size == 4) {
+                float f = (float)y;
+                memcpy(out, &f, 4);
+            } else if (dt->kind == 'f') {
+                memcpy(out, &y, 8);
+            } else {
+                double fl = floor(y);
+                store_int(dt, dt->kind == 'u' ? (uint64_t)fl
+                                              : (uint64_t)(int64_t)fl, out);
+            }
+        } else if (dt->kind != 'f') {
+            store_int(dt, (uint64_t)r->ifirst + (uint64_t)pos * (uint64_t)r->idelta,
+                      out);
+        } else if (size == 4) {
+            float f = pos == 0 ? (float)r->ffirst : pos == 1 ? (float)r->fsecond
+                      : (float)r->ffirst + (float)pos * (float)r->fdelta;
+            memcpy(out, &f, 4);
+        } else {
+            double d = pos == 0 ? r->ffirst : pos == 1 ? r->fsecond
+                       : r->ffirst + (double)pos * r->fdelta;
+            memcpy(out, &d, 8);
+        }
+    }
+}

@@ -1,0 +1,272 @@
+/*
+ * reinterpret.c — reading the same bytes as another dtype, and collapsing a
+ * multi-stage view that turned out strided back into one stage.
+ *
+ * The three forms (lazyview.h): same itemsize swaps the dtype; axis NONE
+ * follows ndarray.view (last axis contiguous); axis k splits each element
+ * into a new axis or merges a contiguous axis into larger elements.  On a
+ * view with several stages the split axis is threaded through every stage
+ * as a new least significant digit of extent r = old/new: stage maps are
+ * scaled by r and the digit passes through with stride 1 until the last
+ * stage, where its stride is the new itemsize.  The merge accepts exactly
+ * that pattern (or a strided view), so split-then-merge round-trips.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lvi.h"
+
+lv_view *lvi_view_collapse(const lv_view *v, lv_error *err)
+{
+    if (v->nstages == 1)
+        return lv_view_ref(v);
+    const lvi_analysis *a = lvi_analyze(v);
+    if (a == NULL)
+        return LVI_NOMEM(err);
+    if (!a->strided)
+        return lv_view_ref(v);
+    lv_view *c = lvi_view_alloc(v->src, v->dtype, 1, err);
+    if (c == NULL)
+        return NULL;
+    lvi_stage *s0 = &c->stages[0];
+    s0->ndim = v->ndim;
+    s0->offset = a->offset;
+    for (int e = 0; e < v->ndim; e++)
+        s0->ax[e] = (lvi_axis){v->shape[e], a->strides[e], NULL};
+    c->broadcast = v->broadcast;
+    c->nops = v->nops;
+    c->op = lvi_op_ref(v->op);
+    c->ndim = v->ndim;
+    memcpy(c->shape, v->shape, sizeof v->shape);
+    c->size = v->size;
+    return c;
+}
+
+/* Multiplies (mul) or exactly divides (!mul) every map of stage s, and its
+ * offset, by r.  Tables are replaced, never changed: they may be shared. */
+static int scale_stage(lvi_stage *s, int64_t r, bool mul, lv_error *err)
+{
+    bool over = false;
+    if (mul)
+        over = lvi_mul(s->offset, r, &s->offset);
+    else
+        s->offset /= r;
+    for (int e = 0; e < s->ndim && !over; e++) {
+        lvi_axis *a = &s->ax[e];
+        if (a->table == NULL) {
+            if (mul)
+                over = lvi_mul(a->stride, r, &a->stride);
+            else
+                a->stride /= r;
+            continue;
+        }
+        lvi_table *t = lvi_table_new(a->n);
+        if (t == NULL)
+            return LVI_ERR(err, LV_ENOMEM, "out of memory");
+        for (int64_t i = 0; i < a->n && !over; i++) {
+            if (mul)
+                over = lvi_mul(a->table->v[i], r, &t->v[i]);
+            else
+                t->v[i] = a->table->v[i] / r;
+        }
+        lvi_table_free(a->table);
+        a->table = t;
+    }
+    if (over)
+        return LVI_ERR(err, LV_EOVERFLOW, "reinterpret overflows int64 indices");
+    return LV_OK;
+}
+
+/* Inserts axis a at position k of stage s. */
+static int insert_axis(lvi_stage *s, int k, lvi_axis a, lv_error *err)
+{
+    if (s->ndim >= LV_MAXDIMS)
+        return LVI_ERR(err, LV_ELIMIT, "reinterpret would make more than %d "
+                       "axes", LV_MAXDIMS);
+    memmove(&s->ax[k + 1], &s->ax[k], (size_t)(s->ndim - k) * sizeof a);
+    s->ax[k] = a;
+    s->ndim++;
+    return LV_OK;
+}
+
+static void remove_axis(lvi_stage *s, int k)
+{
+    lvi_table_free(s->ax[k].table);
+    memmove(&s->ax[k], &s->ax[k + 1], (size_t)(s->ndim - k - 1) * sizeof s->ax[0]);
+    s->ndim--;
+}
+
+/* Splits each element into r parts of size new along a new axis k. */
+static int split(lv_view *nv, int k, int64_t r, int64_t newsize, lv_error *err)
+{
+    int last = nv->nstages - 1;
+    for (int i = 0; i < nv->nstages; i++) {
+        lvi_stage *s = &nv->stages[i];
+        lvi_axis digit = {r, i == last ? newsize : 1, NULL};
+        int rc = i == last ? LV_OK : scale_stage(s, r, true, err);
+        if (rc == LV_OK)
+            rc = insert_axis(s, i == 0 ? k : s->ndim, digit, err);
+        if (rc != LV_OK)
+            return rc;
+    }
+    return LV_OK;
+}
+
+/* True when every map of s except axis skip, and the offset, divide by r. */
+static bool divisible(const lvi_stage *s, int skip, int64_t r)
+{
+    if (s->offset % r)
+        return false;
+    for (int e = 0; e < s->ndim; e++) {
+        const lvi_axis *a = &s->ax[e];
+        if (e == skip || a->n == 1)
+            continue;
+        if (a->table == NULL && a->stride % r)
+            return false;
+        for (int64_t i = 0; a->table && i < a->n; i++)
+            if (a->table->v[i] % r)
+                return false;
+    }
+    return true;
+}
+
+/* Does nv carry axis k as the passthrough digit that split() makes? */
+static bool is_passthrough(const lv_view *nv, int k, int64_t r, int64_t oldsize)
+{
+    int last = nv->nstages - 1;
+    for (int i = 0; i < nv->nstages; i++) {
+        const lvi_stage *s = &nv->stages[i];
+        int e = i == 0 ? k : s->ndim - 1;
+        const lvi_axis *a = &s->ax[e];
+        if (e < 0 || a->n != r || a->table ||
+            a->stride != (i == last ? oldsize : 1) ||
+            (i != last && !divisible(s, e, r)))
+            return false;
+    }
+    return true;
+}
+
+/* Undoes split(): removes the digit and divides the maps by r. */
+static int merge_passthrough(lv_view *nv, int k, int64_t r, lv_error *err)
+{
+    for (int i = 0; i < nv->nstages; i++) {
+        lvi_stage *s = &nv->stages[i];
+        remove_axis(s, i == 0 ? k : s->ndim - 1);
+        if (i < nv->nstages - 1 && scale_stage(s, r, false, err) != LV_OK)
+            return LV_ENOMEM;
+    }
+    return LV_OK;
+}
+
+static int range_error(lv_error *err)
+{
+    return LVI_ERR(err, LV_ETYPE, "reinterpret needs memory, but this view is "
+                   "computed from arange/linspace and has no bytes");
+}
+
+/* ndarray.view's rule: the last axis changes length. */
+static int view_like(lv_view *nv, int64_t oldsize, int64_t newsize,
+                     lv_error *err)
+{
+    if (nv->ndim == 0)
+        return LVI_ERR(err, LV_EVALUE, "changing the dtype of a 0d array is "
+                       "only supported if the itemsize is unchanged");
+    if (nv->nstages > 1)
+        return LVI_ERR(err, LV_EVALUE, "changing to a dtype of a different "
+                       "size with axis=None needs a strided view, and this one "
+                       "is not (see explain()); use axis=k");
+    lvi_axis *a = &nv->stages[0].ax[nv->ndim - 1];
+    if (a->n != 1 && nv->size != 0 && (a->table || a->stride != oldsize))
+        return LVI_ERR(err, LV_EVALUE, "to change to a dtype of a different "
+                       "size, the last axis must be contiguous");
+    if (newsize < oldsize && oldsize % newsize)
+        return LVI_ERR(err, LV_EVALUE, "when changing to a smaller dtype, its "
+                       "size must be a divisor of the size of original dtype");
+    if ((a->n * oldsize) % newsize)
+        return LVI_ERR(err, LV_EVALUE, "when changing to a larger dtype, its "
+                       "size must be a divisor of the total size in bytes of "
+                       "the last axis of the array");
+    a->n = a->n * oldsize / newsize;
+    a->stride = newsize;
+    return LV_OK;
+}
+
+/* axis=k with a larger dtype: axis k (length r, contiguous) merges away. */
+static int merge(lv_view *nv, int k, int64_t r, int64_t oldsize, lv_error *err)
+{
+    if (k < -nv->ndim || k >= nv->ndim)
+        return LVI_ERR(err, LV_EVALUE, "axis %d is out of bounds for array of "
+                       "dimension %d", k, nv->ndim);
+    k = k < 0 ? k + nv->ndim : k;
+    if (nv->shape[k] != r)
+        return LVI_ERR(err, LV_EVALUE, "reinterpret to a dtype %lld times "
+                       "larger needs axis %d of length %lld, but it has %lld",
+                       (long long)r, k, (long long)r, (long long)nv->shape[k]);
+    if (nv->nstages > 1 && is_passthrough(nv, k, r, oldsize))
+        return merge_passthrough(nv, k, r, err);
+    const lvi_axis *a = &nv->stages[0].ax[k];
+    if (nv->nstages > 1 || a->table || (r > 1 && a->stride != oldsize))
+        return LVI_ERR(err, LV_EVALUE, "reinterpret to a larger dtype needs "
+                       "axis %d to be contiguous (stride %lld bytes)%s", k,
+                       (long long)oldsize, nv->nstages > 1
+                       ? ", and this view is not strided (see explain())" : "");
+    remove_axis(&nv->stages[0], k);
+    return LV_OK;
+}
+
+static int apply(lv_view *nv, const lv_dtype *dt, int axis, lv_error *err)
+{
+    int64_t oldsize = nv->dtype->itemsize, newsize = dt->itemsize;
+    if (oldsize == newsize)
+        return LV_OK;
+    if (axis == LV_AXIS_NONE)
+        return view_like(nv, oldsize, newsize, err);
+    if (newsize > oldsize) {
+        if (newsize % oldsize)
+            return LVI_ERR(err, LV_EVALUE, "reinterpret with axis: itemsize "
+                           "%lld does not divide %lld", (long long)oldsize,
+                           (long long)newsize);
+        return merge(nv, axis, newsize / oldsize, oldsize, err);
+    }
+    if (oldsize % newsize)
+        return LVI_ERR(err, LV_EVALUE, "reinterpret with axis: itemsize %lld "
+                       "does not divide %lld", (long long)newsize,
+                       (long long)oldsize);
+    if (axis < -(nv->ndim + 1) || axis > nv->ndim)
+        return LVI_ERR(err, LV_EVALUE, "axis %d is out of bounds for inserting "
+                       "into an array of dimension %d", axis, nv->ndim);
+    axis = axis < 0 ? axis + nv->ndim + 1 : axis;
+    return split(nv, axis, oldsize / newsize, newsize, err);
+}
+
+lv_view *lv_view_reinterpret(const lv_view *v, const lv_dtype *dt, int axis,
+                             lv_error *err)
+{
+    if (dt == NULL) {
+        LVI_ERR(err, LV_ETYPE, "reinterpret needs a dtype");
+        return NULL;
+    }
+    if (v->src->kind == LV_SOURCE_RANGE) {
+        range_error(err);
+        return NULL;
+    }
+    bool collapse = dt->itemsize != v->dtype->itemsize && v->nstages > 1;
+    lv_view *nv = collapse ? lvi_view_collapse(v, err) : lv_view_ref(v);
+    if (nv != NULL && nv == v) {
+        lv_view_free(nv);
+        nv = lvi_view_clone(v, err);
+    }
+    if (nv == NULL)
+        return NULL;
+    lvi_op *op = NULL;
+    if (apply(nv, dt, axis, err) != LV_OK ||
+        (op = lvi_op_new(LVI_OP_REINTERPRET, err)) == NULL) {
+        lv_view_free(nv);
+        return NULL;
+    }
+    lv_dtype_free(nv->dtype);
+    nv->dtype = lv_dtype_ref(dt);
+    op->dtype = lv_dtype_ref(dt);
+    op->axis = axis;
+    return lvi_view_finish(nv, op, err);
+}
