@@ -40,6 +40,7 @@ APT_PKGS := libcmocka-dev clang libclang-rt-14-dev xvfb
 STAMP_APT := $(BUILD)/.apt-stamp
 STAMP_VENV := $(VENV)/.stamp
 
+.SECONDARY:
 .PHONY: all lib ext test ctest ctest-san pytest bench demo fuzz deps clean
 
 all: lib ext

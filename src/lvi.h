@@ -191,8 +191,9 @@ LVI_HIDDEN lv_view *lvi_view_finish(lv_view *v, lvi_op *op, lv_error *err);
 /* Replaces stage k with a copy of s (tables are referenced). */
 LVI_HIDDEN void lvi_stage_copy(lvi_stage *dst, const lvi_stage *src);
 LVI_HIDDEN void lvi_stage_clear(lvi_stage *s);
-/* Normalises a table axis: evenly spaced -> linear.  Never fails. */
-LVI_HIDDEN void lvi_axis_normalise(lvi_axis *a);
+/* Normalises axis e of s: an evenly spaced (or short) table becomes a
+ * linear map, its first entry moving into the offset.  Never fails. */
+LVI_HIDDEN void lvi_stage_normalise(lvi_stage *s, int e);
 /* The address of element j (no bounds check: j must be inside the shape). */
 LVI_HIDDEN int64_t lvi_view_eval(const lv_view *v, const int64_t *j);
 /* Product of n values with overflow check; -1 on overflow. */

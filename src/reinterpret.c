@@ -205,7 +205,7 @@ static int merge(lv_view *nv, int k, int64_t r, int64_t oldsize, lv_error *err)
     if (nv->nstages > 1 && is_passthrough(nv, k, r, oldsize))
         return merge_passthrough(nv, k, r, err);
     const lvi_axis *a = &nv->stages[0].ax[k];
-    if (nv->nstages > 1 || a->table || (r > 1 && a->stride != oldsize))
+    if (nv->size > 0 && (nv->nstages > 1 || a->table || a->stride != oldsize))
         return LVI_ERR(err, LV_EVALUE, "reinterpret to a larger dtype needs "
                        "axis %d to be contiguous (stride %lld bytes)%s", k,
                        (long long)oldsize, nv->nstages > 1

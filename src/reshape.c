@@ -67,9 +67,12 @@ static int nontrivial(const lvi_stage *s, int *idx)
     return n;
 }
 
-/* Can old axes a[lo..hi) (linear) merge in order? */
+/* Can old axes a[lo..hi) merge in order?  Tables never merge or split. */
 static bool mergeable(const lvi_axis *const *a, int lo, int hi, char order)
 {
+    for (int k = lo; k < hi; k++)
+        if (a[k]->table)
+            return false;
     for (int k = lo; k + 1 < hi; k++) {
         const lvi_axis *slow = order == 'C' ? a[k] : a[k + 1];
         const lvi_axis *fast = order == 'C' ? a[k + 1] : a[k];

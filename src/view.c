@@ -59,8 +59,9 @@ void lvi_stage_copy(lvi_stage *dst, const lvi_stage *src)
         lvi_table_ref(dst->ax[k].table);
 }
 
-void lvi_axis_normalise(lvi_axis *a)
+void lvi_stage_normalise(lvi_stage *s, int e)
 {
+    lvi_axis *a = &s->ax[e];
     lvi_table *t = a->table;
     if (t == NULL)
         return;
@@ -73,6 +74,8 @@ void lvi_axis_normalise(lvi_axis *a)
     } else {
         a->stride = 0;
     }
+    if (a->n >= 1)
+        s->offset += t->v[0];
     a->table = NULL;
     lvi_table_free(t);
 }
@@ -214,12 +217,8 @@ lv_view *lvi_view_finish(lv_view *v, lvi_op *op, lv_error *err)
         op->parent = v->op; /* the clone's reference moves to the new op */
         v->op = op;
     }
-    for (int e = 0; e < s0->ndim; e++) {
-        lvi_axis *a = &s0->ax[e];
-        if (a->table && a->n == 1)
-            s0->offset += a->table->v[0];
-        lvi_axis_normalise(a);
-    }
+    for (int e = 0; e < s0->ndim; e++)
+        lvi_stage_normalise(s0, e);
     v->ndim = s0->ndim;
     for (int e = 0; e < s0->ndim; e++)
         v->shape[e] = s0->ax[e].n;
