@@ -100,3 +100,14 @@ $(STAMP_VENV): requirements-dev.txt
 
 clean:
 	rm -rf $(BUILD) runtime/lazyview/*.so runtime/*.egg-info
+
+# ------------------------------------------------------------ the extension
+
+EXT_STAMP := $(BUILD)/.ext-stamp
+RUNTIME_SRC := $(wildcard runtime/*.c runtime/*.h)
+
+ext: $(EXT_STAMP)
+
+$(EXT_STAMP): $(LIB_SRC) $(HEADERS) $(RUNTIME_SRC) setup.py | $(STAMP_VENV)
+	$(VPY) setup.py -q build_ext --inplace --build-temp $(BUILD)/ext
+	@touch $@

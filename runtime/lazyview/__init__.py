@@ -1,0 +1,17 @@
+"""lazyview: foreign view chains as NumPy arrays without copying.
+
+Build a chain of views over a buffer, a raw file or a lazy range, then
+``asarray`` it: a strided chain comes back as an ``ndarray`` that *is* the
+memory (no copy, writes seen both ways); any other chain comes back as a lazy
+``dask.array`` whose blocks are computed on demand in C.
+
+The ``View`` type and the sources live in the C extension ``lazyview._core``;
+this package adds the Python-level pieces (dask, specs, scripts, napari).
+"""
+from ._core import (MAXDIMS, NotStridedError, SpecError, View, __version__,
+                    arange, asarray, from_array, from_buffer, linspace,
+                    open_raw)
+
+__all__ = ["View", "NotStridedError", "SpecError", "from_buffer", "from_array",
+           "open_raw", "arange", "linspace", "asarray", "MAXDIMS",
+           "__version__"]

@@ -1,0 +1,103 @@
+/*
+ * lvpy.h — internals of the CPython extension lazyview._core.
+ *
+ * The extension is a thin skin over the C core: it turns Python arguments
+ * into core calls, core errors into Python exceptions (one function,
+ * lvpy_raise), and strided layouts into ndarrays that share the source
+ * memory.  Module state holds the exception types, the View type and the
+ * dtype caches (PEP 489 multi-phase init, no globals).  Every function
+ * returns a new reference or NULL with an exception set unless its comment
+ * says otherwise; arguments are borrowed.
+ */
+#ifndef LVPY_H
+#define LVPY_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#ifndef LVPY_MAIN /* module.c owns numpy's API table */
+#define NO_IMPORT_ARRAY
+#endif
+#define PY_ARRAY_UNIQUE_SYMBOL lazyview_ARRAY_API
+#define NPY_NO_DEPRECATED_API NPY_1_22_API_VERSION
+#include <numpy/arrayobject.h>
+
+#include "lazyview/lazyview.h"
+
+typedef struct lvpy_state {
+    PyObject *ViewType;
+    PyObject *NotStridedError;
+    PyObject *SpecError;
+    PyObject *dtype_cache;   /* user dtype argument -> DtypePair capsule */
+    PyObject *text_cache;    /* lv dtype text -> numpy dtype */
+    PyObject *dtype_from_text; /* lazyview._dtypes.from_text, imported lazily */
+    PyObject *lazy_hook;     /* lazyview._lazy.to_dask, imported lazily */
+} lvpy_state;
+
+typedef struct ViewObject {
+    PyObject_HEAD
+    lv_view *view;
+    PyArray_Descr *descr; /* the numpy dtype of the elements */
+} ViewObject;
+
+extern PyModuleDef lvpy_module;
+
+/* The module state reached from a View type or instance, or the module. */
+lvpy_state *lvpy_state_of_type(PyTypeObject *tp);
+lvpy_state *lvpy_state_of_module(PyObject *m);
+
+/* Raises the Python exception matching err (one place for the mapping). */
+PyObject *lvpy_raise(lvpy_state *st, const lv_error *err);
+
+/* ------------------------------------------------------------ arguments */
+
+/* Fastcall argument parsing: names lists every parameter, the first npos
+ * may be given by position, the first nreq are required.  out[i] is a
+ * borrowed reference or NULL when absent.  Returns 0, or -1 with TypeError. */
+int lvpy_parse(const char *fname, PyObject *const *args, Py_ssize_t nargs,
+               PyObject *kwnames, const char *const *names, int npos,
+               int nreq, PyObject **out);
+/* An int64 from an index-like object (numpy ints welcome, bools not). */
+int lvpy_int64(PyObject *o, const char *what, int64_t *out);
+/* A shape: an int or a sequence of ints.  Returns ndim or -1. */
+int lvpy_shape(PyObject *o, const char *what, int64_t *out);
+/* 'C' or 'F' from a str; NULL means dflt. */
+int lvpy_order(PyObject *o, char dflt, char *out);
+
+/* ---------------------------------------------------------------- dtypes */
+
+/* The core and numpy dtypes for a user's dtype argument (a numpy dtype, a
+ * type, a str, a list of fields...).  *lv is borrowed from the cache (valid
+ * while the module lives), *descr a new reference.  Returns 0 or -1. */
+int lvpy_dtype(lvpy_state *st, PyObject *arg, const lv_dtype **lv,
+               PyArray_Descr **descr);
+/* The numpy dtype for a core dtype (new reference). */
+PyArray_Descr *lvpy_descr_of(lvpy_state *st, const lv_dtype *dt);
+
+/* ----------------------------------------------------------------- views */
+
+/* Wraps v (stolen) in a new View; descr is borrowed (NULL: derive it). */
+PyObject *lvpy_view_new(lvpy_state *st, lv_view *v, PyArray_Descr *descr);
+/* The ndarray over a strided view's memory; NotStridedError otherwise. */
+PyObject *lvpy_view_ndarray(ViewObject *self);
+/* Converts a Python index key into core items (arrays owned by *keep). */
+int lvpy_index_items(lvpy_state *st, const lv_view *v, PyObject *key,
+                     lv_index *items, int *nitems, PyObject **keep);
+
+/* Module-level functions (the sources and asarray). */
+PyObject *lvpy_from_buffer(PyObject *m, PyObject *const *args, Py_ssize_t n,
+                           PyObject *kw);
+PyObject *lvpy_from_array(PyObject *m, PyObject *const *args, Py_ssize_t n,
+                          PyObject *kw);
+PyObject *lvpy_open_raw(PyObject *m, PyObject *const *args, Py_ssize_t n,
+                        PyObject *kw);
+PyObject *lvpy_arange(PyObject *m, PyObject *const *args, Py_ssize_t n,
+                      PyObject *kw);
+PyObject *lvpy_linspace(PyObject *m, PyObject *const *args, Py_ssize_t n,
+                        PyObject *kw);
+PyObject *lvpy_asarray(PyObject *m, PyObject *const *args, Py_ssize_t n,
+                       PyObject *kw);
+
+extern PyType_Spec lvpy_view_spec;
+
+#endif /* LVPY_H */

@@ -1,0 +1,178 @@
+/*
+ * module.c — lazyview._core: module definition, state, and error mapping.
+ *
+ * Multi-phase initialisation (PEP 489): the exec slot imports NumPy's C API,
+ * creates the exception types and the View heap type, and stores them in
+ * module state.  lvpy_raise is the one place where a core lv_error becomes
+ * a Python exception.
+ */
+#define LVPY_MAIN
+#include "lvpy.h"
+
+lvpy_state *lvpy_state_of_module(PyObject *m)
+{
+    return (lvpy_state *)PyModule_GetState(m);
+}
+
+lvpy_state *lvpy_state_of_type(PyTypeObject *tp)
+{
+    PyObject *m = PyType_GetModuleByDef(tp, &lvpy_module);
+    return m ? lvpy_state_of_module(m) : NULL;
+}
+
+PyObject *lvpy_raise(lvpy_state *st, const lv_error *err)
+{
+    PyObject *exc = NULL;
+    switch (err->code) {
+    case LV_ETYPE: exc = PyExc_TypeError; break;
+    case LV_EINDEX: exc = PyExc_IndexError; break;
+    case LV_ENOMEM: return PyErr_NoMemory();
+    case LV_ENOTSTRIDED: exc = st->NotStridedError; break;
+    case LV_EOS:
+        if (err->os_errno) {
+            PyObject *args = Py_BuildValue("(is)", err->os_errno, err->message);
+            if (args) {
+                PyErr_SetObject(PyExc_OSError, args);
+                Py_DECREF(args);
+            }
+            return NULL;
+        }
+        exc = PyExc_OSError;
+        break;
+    case LV_ESPEC: {
+        PyObject *e = PyObject_CallFunction(st->SpecError, "s", err->message);
+        if (e == NULL)
+            return NULL;
+        PyObject *line = PyLong_FromLong(err->line), *col = PyLong_FromLong(err->col);
+        if (line && col && PyObject_SetAttrString(e, "lineno", line) == 0 &&
+            PyObject_SetAttrString(e, "colno", col) == 0)
+            PyErr_SetObject(st->SpecError, e);
+        Py_XDECREF(line);
+        Py_XDECREF(col);
+        Py_DECREF(e);
+        return NULL;
+    }
+    default: exc = PyExc_ValueError;
+    }
+    PyErr_SetString(exc, err->message);
+    return NULL;
+}
+
+static PyMethodDef module_methods[] = {
+    {"from_buffer", (PyCFunction)(void (*)(void))lvpy_from_buffer,
+     METH_FASTCALL | METH_KEYWORDS,
+     "from_buffer(obj, dtype, shape, *, strides=None, order='C', offset=0)\n"
+     "--\n\nA view of a buffer-protocol object's memory."},
+    {"from_array", (PyCFunction)(void (*)(void))lvpy_from_array,
+     METH_FASTCALL | METH_KEYWORDS,
+     "from_array(a)\n--\n\nA view over an ndarray's memory, same layout."},
+    {"open_raw", (PyCFunction)(void (*)(void))lvpy_open_raw,
+     METH_FASTCALL | METH_KEYWORDS,
+     "open_raw(path, dtype, shape, *, order='C', offset=0, mode='r')\n--\n\n"
+     "A view of a raw file, memory-mapped (mode 'r' or 'r+')."},
+    {"arange", (PyCFunction)(void (*)(void))lvpy_arange,
+     METH_FASTCALL | METH_KEYWORDS,
+     "arange([start,] stop[, step], *, dtype=None)\n--\n\n"
+     "A lazy range with NumPy's values; no memory is allocated."},
+    {"linspace", (PyCFunction)(void (*)(void))lvpy_linspace,
+     METH_FASTCALL | METH_KEYWORDS,
+     "linspace(start, stop, num=50, *, endpoint=True, dtype=None)\n--\n\n"
+     "A lazy linspace with NumPy's values."},
+    {"asarray", (PyCFunction)(void (*)(void))lvpy_asarray,
+     METH_FASTCALL | METH_KEYWORDS,
+     "asarray(v, *, chunks='auto')\n--\n\n"
+     "An ndarray sharing memory when v is strided (never a copy), else a "
+     "lazy dask array."},
+    {NULL, NULL, 0, NULL},
+};
+
+static int add_exceptions(PyObject *m, lvpy_state *st)
+{
+    st->NotStridedError = PyErr_NewExceptionWithDoc(
+        "lazyview.NotStridedError",
+        "The view is not strided, so no ndarray can share its memory.",
+        PyExc_ValueError, NULL);
+    st->SpecError = PyErr_NewExceptionWithDoc(
+        "lazyview.SpecError",
+        "A spec text is malformed; lineno and colno locate the problem.",
+        PyExc_ValueError, NULL);
+    if (st->NotStridedError == NULL || st->SpecError == NULL)
+        return -1;
+    if (PyModule_AddObjectRef(m, "NotStridedError", st->NotStridedError) < 0 ||
+        PyModule_AddObjectRef(m, "SpecError", st->SpecError) < 0)
+        return -1;
+    return 0;
+}
+
+static int module_exec(PyObject *m)
+{
+    lvpy_state *st = lvpy_state_of_module(m);
+    if (PyArray_ImportNumPyAPI() < 0)
+        return -1;
+    if (add_exceptions(m, st) < 0)
+        return -1;
+    st->ViewType = PyType_FromModuleAndSpec(m, &lvpy_view_spec, NULL);
+    if (st->ViewType == NULL || PyModule_AddObjectRef(m, "View", st->ViewType) < 0)
+        return -1;
+    st->dtype_cache = PyDict_New();
+    st->text_cache = PyDict_New();
+    if (st->dtype_cache == NULL || st->text_cache == NULL)
+        return -1;
+    if (PyModule_AddStringConstant(m, "__version__", lv_version()) < 0 ||
+        PyModule_AddIntConstant(m, "MAXDIMS", LV_MAXDIMS) < 0)
+        return -1;
+    return 0;
+}
+
+static int module_traverse(PyObject *m, visitproc visit, void *arg)
+{
+    lvpy_state *st = lvpy_state_of_module(m);
+    Py_VISIT(st->ViewType);
+    Py_VISIT(st->NotStridedError);
+    Py_VISIT(st->SpecError);
+    Py_VISIT(st->dtype_cache);
+    Py_VISIT(st->text_cache);
+    Py_VISIT(st->dtype_from_text);
+    Py_VISIT(st->lazy_hook);
+    return 0;
+}
+
+static int module_clear(PyObject *m)
+{
+    lvpy_state *st = lvpy_state_of_module(m);
+    Py_CLEAR(st->ViewType);
+    Py_CLEAR(st->NotStridedError);
+    Py_CLEAR(st->SpecError);
+    Py_CLEAR(st->dtype_cache);
+    Py_CLEAR(st->text_cache);
+    Py_CLEAR(st->dtype_from_text);
+    Py_CLEAR(st->lazy_hook);
+    return 0;
+}
+
+static void module_free(void *m)
+{
+    module_clear((PyObject *)m);
+}
+
+static PyModuleDef_Slot module_slots[] = {
+    {Py_mod_exec, module_exec},
+    {0, NULL},
+};
+
+PyModuleDef lvpy_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "lazyview._core",
+    .m_doc = "The C core of lazyview: views, analysis, block accessors.",
+    .m_size = sizeof(lvpy_state),
+    .m_methods = module_methods,
+    .m_slots = module_slots,
+    .m_traverse = module_traverse,
+    .m_clear = module_clear,
+    .m_free = module_free,
+};
+
+PyMODINIT_FUNC PyInit__core(void)
+{
+    return PyModuleDef_Init(&lvpy_module);
+}

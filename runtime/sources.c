@@ -1,0 +1,313 @@
+/*
+ * sources.c — the module functions that make views (from_buffer,
+ * from_array, open_raw, arange, linspace) and asarray, the main entry.
+ *
+ * Python memory enters the core as an lv_source whose release callback
+ * gives the buffer (or the array reference) back, under the GIL, when the
+ * last view and the last ndarray over it are gone.
+ */
+#include <stdlib.h>
+
+#include "lvpy.h"
+
+/* Release callback for buffers: ctx is a PyMem-allocated Py_buffer. */
+static void release_buffer(void *ctx)
+{
+    PyGILState_STATE g = PyGILState_Ensure();
+    PyBuffer_Release((Py_buffer *)ctx);
+    PyMem_Free(ctx);
+    PyGILState_Release(g);
+}
+
+/* Release callback for from_array: ctx is the array. */
+static void release_object(void *ctx)
+{
+    PyGILState_STATE g = PyGILState_Ensure();
+    Py_DECREF((PyObject *)ctx);
+    PyGILState_Release(g);
+}
+
+/* A source over obj's buffer (contiguous), or NULL. */
+static lv_source *buffer_source(lvpy_state *st, PyObject *obj)
+{
+    Py_buffer *buf = PyMem_Malloc(sizeof *buf);
+    if (buf == NULL)
+        return (lv_source *)PyErr_NoMemory();
+    if (PyObject_GetBuffer(obj, buf, PyBUF_SIMPLE) < 0) {
+        PyMem_Free(buf);
+        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError, "from_buffer needs an object with "
+                         "the buffer protocol (bytes, bytearray, mmap, "
+                         "memoryview, ndarray...), not %.80s",
+                         Py_TYPE(obj)->tp_name);
+        }
+        return NULL;
+    }
+    lv_error err;
+    lv_source *src = lv_source_memory(buf->buf, buf->len, !buf->readonly,
+                                      release_buffer, buf, &err);
+    if (src == NULL) {
+        PyBuffer_Release(buf);
+        PyMem_Free(buf);
+        lvpy_raise(st, &err);
+    }
+    return src;
+}
+
+PyObject *lvpy_from_buffer(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
+                           PyObject *kwnames)
+{
+    static const char *const names[] = {"obj", "dtype", "shape", "strides",
+                                        "order", "offset", NULL};
+    lvpy_state *st = lvpy_state_of_module(m);
+    PyObject *a[6];
+    int64_t shape[LV_MAXDIMS], strides[LV_MAXDIMS], offset = 0;
+    int ndim, nstr = -1;
+    char order;
+    const lv_dtype *lv;
+    PyArray_Descr *descr;
+    lv_error err;
+    if (lvpy_parse("from_buffer", args, nargs, kwnames, names, 3, 3, a) < 0 ||
+        (ndim = lvpy_shape(a[2], "shape", shape)) < 0 ||
+        (a[3] && a[3] != Py_None &&
+         (nstr = lvpy_shape(a[3], "strides", strides)) < 0) ||
+        lvpy_order(a[4], 'C', &order) < 0 ||
+        (a[5] && lvpy_int64(a[5], "offset", &offset) < 0))
+        return NULL;
+    if (nstr >= 0 && nstr != ndim) {
+        PyErr_Format(PyExc_ValueError, "strides has %d entries but shape has %d",
+                     nstr, ndim);
+        return NULL;
+    }
+    if (lvpy_dtype(st, a[1], &lv, &descr) < 0)
+        return NULL;
+    lv_source *src = buffer_source(st, a[0]);
+    lv_view *v = src ? lv_view_new(src, lv, ndim, shape, nstr >= 0 ? strides : NULL,
+                                   order, offset, &err) : NULL;
+    lv_source_free(src); /* the view holds its own reference */
+    PyObject *r = v ? lvpy_view_new(st, v, descr)
+                    : (src ? lvpy_raise(st, &err) : NULL);
+    Py_DECREF(descr);
+    return r;
+}
+
+/* Lowest and one-past-highest byte an array reaches, from its data. */
+static void array_extent(PyArrayObject *arr, int64_t *lo, int64_t *hi)
+{
+    *lo = 0;
+    *hi = PyArray_SIZE(arr) ? PyArray_ITEMSIZE(arr) : 0;
+    for (int k = 0; k < PyArray_NDIM(arr) && *hi; k++) {
+        int64_t reach = (int64_t)(PyArray_DIM(arr, k) - 1) * PyArray_STRIDE(arr, k);
+        if (reach < 0)
+            *lo += reach;
+        else
+            *hi += reach;
+    }
+}
+
+PyObject *lvpy_from_array(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
+                          PyObject *kwnames)
+{
+    static const char *const names[] = {"a", NULL};
+    lvpy_state *st = lvpy_state_of_module(m);
+    PyObject *a[1];
+    int64_t shape[LV_MAXDIMS], strides[LV_MAXDIMS], lo, hi;
+    const lv_dtype *lv;
+    PyArray_Descr *descr;
+    lv_error err;
+    if (lvpy_parse("from_array", args, nargs, kwnames, names, 1, 1, a) < 0)
+        return NULL;
+    if (!PyArray_Check(a[0])) {
+        PyErr_Format(PyExc_TypeError, "from_array needs a numpy.ndarray, not "
+                     "%.80s (use from_buffer for other buffers)",
+                     Py_TYPE(a[0])->tp_name);
+        return NULL;
+    }
+    PyArrayObject *arr = (PyArrayObject *)a[0];
+    if (lvpy_dtype(st, (PyObject *)PyArray_DESCR(arr), &lv, &descr) < 0)
+        return NULL;
+    array_extent(arr, &lo, &hi);
+    int n = PyArray_NDIM(arr);
+    for (int k = 0; k < n; k++) {
+        shape[k] = PyArray_DIM(arr, k);
+        strides[k] = PyArray_STRIDE(arr, k);
+    }
+    Py_INCREF(arr);
+    lv_source *src = lv_source_memory(PyArray_BYTES(arr) + lo, hi - lo,
+                                      PyArray_ISWRITEABLE(arr), release_object,
+                                      arr, &err);
+    if (src == NULL)
+        Py_DECREF(arr);
+    lv_view *v = src ? lv_view_new(src, lv, n, shape, strides, 'C', -lo, &err) : NULL;
+    lv_source_free(src);
+    PyObject *r = v ? lvpy_view_new(st, v, descr) : lvpy_raise(st, &err);
+    Py_DECREF(descr);
+    return r;
+}
+
+PyObject *lvpy_open_raw(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
+                        PyObject *kwnames)
+{
+    static const char *const names[] = {"path", "dtype", "shape", "order",
+                                        "offset", "mode", NULL};
+    lvpy_state *st = lvpy_state_of_module(m);
+    PyObject *a[6], *path = NULL;
+    int64_t shape[LV_MAXDIMS], offset = 0, nbytes;
+    int ndim;
+    char order;
+    const lv_dtype *lv;
+    PyArray_Descr *descr;
+    lv_error err;
+    if (lvpy_parse("open_raw", args, nargs, kwnames, names, 3, 3, a) < 0 ||
+        (ndim = lvpy_shape(a[2], "shape", shape)) < 0 ||
+        lvpy_order(a[3], 'C', &order) < 0 ||
+        (a[4] && lvpy_int64(a[4], "offset", &offset) < 0))
+        return NULL;
+    const char *mode = a[5] ? PyUnicode_AsUTF8(a[5]) : "r";
+    if (mode == NULL || (strcmp(mode, "r") != 0 && strcmp(mode, "r+") != 0)) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_ValueError, "mode must be 'r' or 'r+'");
+        return NULL;
+    }
+    if (!PyUnicode_FSConverter(a[0], &path))
+        return NULL;
+    if (lvpy_dtype(st, a[1], &lv, &descr) < 0) {
+        Py_DECREF(path);
+        return NULL;
+    }
+    nbytes = lv_dtype_itemsize(lv);
+    for (int k = 0; k < ndim && nbytes >= 0; k++)
+        if (shape[k] < 0 || __builtin_mul_overflow(nbytes, shape[k], &nbytes))
+            nbytes = -1;
+    lv_source *src = NULL;
+    lv_view *v = NULL;
+    if (nbytes < 0)
+        PyErr_SetString(PyExc_ValueError, "open_raw: the shape is negative or "
+                        "too large for int64 bytes");
+    else if ((src = lv_source_file(PyBytes_AS_STRING(path), offset, nbytes,
+                                   mode[1] == '+', &err)) != NULL)
+        v = lv_view_new(src, lv, ndim, shape, NULL, order, 0, &err);
+    lv_source_free(src);
+    PyObject *r = v ? lvpy_view_new(st, v, descr)
+                    : (nbytes < 0 ? NULL : lvpy_raise(st, &err));
+    Py_DECREF(descr);
+    Py_DECREF(path);
+    return r;
+}
+
+/* A Python number as an lv_scalar (ints stay exact). */
+static int scalar(PyObject *o, const char *what, lv_scalar *out)
+{
+    *out = (lv_scalar){0};
+    if (PyIndex_Check(o) && !PyBool_Check(o))
+        return lvpy_int64(o, what, &out->i);
+    if (PyFloat_Check(o) || PyObject_HasAttrString(o, "__float__")) {
+        out->is_float = true;
+        out->f = PyFloat_AsDouble(o);
+        return out->f == -1.0 && PyErr_Occurred() ? -1 : 0;
+    }
+    PyErr_Format(PyExc_TypeError, "%s must be a real number, not %.80s", what,
+                 Py_TYPE(o)->tp_name);
+    return -1;
+}
+
+/* The optional dtype= argument of ranges. */
+static int range_dtype(lvpy_state *st, PyObject *arg, const lv_dtype **lv,
+                       PyArray_Descr **descr)
+{
+    *lv = NULL;
+    *descr = NULL;
+    if (arg == NULL || arg == Py_None)
+        return 0;
+    return lvpy_dtype(st, arg, lv, descr);
+}
+
+PyObject *lvpy_arange(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
+                      PyObject *kwnames)
+{
+    static const char *const names[] = {"a", "b", "c", "dtype", NULL};
+    lvpy_state *st = lvpy_state_of_module(m);
+    PyObject *a[4];
+    lv_scalar v[3] = {{0}, {0}, {.i = 1}};
+    const lv_dtype *lv;
+    PyArray_Descr *descr;
+    lv_error err;
+    if (lvpy_parse("arange", args, nargs, kwnames, names, 3, 0, a) < 0)
+        return NULL;
+    if (nargs == 0) {
+        PyErr_SetString(PyExc_TypeError, "arange() requires stop to be specified");
+        return NULL;
+    }
+    int first = nargs == 1 ? 1 : 0; /* arange(stop) starts at 0 */
+    static const char *what[] = {"start", "stop", "step"};
+    for (int k = 0; k < nargs; k++)
+        if (a[k] != Py_None && scalar(a[k], what[k + first], &v[k + first]) < 0)
+            return NULL;
+    if (range_dtype(st, a[3], &lv, &descr) < 0)
+        return NULL;
+    lv_view *r = lv_view_arange(v[0], v[1], v[2], lv, &err);
+    PyObject *o = r ? lvpy_view_new(st, r, descr) : lvpy_raise(st, &err);
+    Py_XDECREF(descr);
+    return o;
+}
+
+PyObject *lvpy_linspace(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
+                        PyObject *kwnames)
+{
+    static const char *const names[] = {"start", "stop", "num", "endpoint",
+                                        "dtype", NULL};
+    lvpy_state *st = lvpy_state_of_module(m);
+    PyObject *a[5];
+    lv_scalar lo, hi;
+    int64_t num = 50;
+    const lv_dtype *lv;
+    PyArray_Descr *descr;
+    lv_error err;
+    if (lvpy_parse("linspace", args, nargs, kwnames, names, 3, 2, a) < 0 ||
+        scalar(a[0], "start", &lo) < 0 || scalar(a[1], "stop", &hi) < 0 ||
+        (a[2] && lvpy_int64(a[2], "num", &num) < 0))
+        return NULL;
+    int endpoint = a[3] ? PyObject_IsTrue(a[3]) : 1;
+    if (endpoint < 0 || range_dtype(st, a[4], &lv, &descr) < 0)
+        return NULL;
+    lv_view *r = lv_view_linspace(lo.is_float ? lo.f : (double)lo.i,
+                                  hi.is_float ? hi.f : (double)hi.i, num,
+                                  endpoint, lv, &err);
+    PyObject *o = r ? lvpy_view_new(st, r, descr) : lvpy_raise(st, &err);
+    Py_XDECREF(descr);
+    return o;
+}
+
+/* The lazy path lives in Python (lazyview._lazy.asarray_lazy). */
+static PyObject *lazy_asarray(lvpy_state *st, PyObject *v, PyObject *chunks)
+{
+    if (st->lazy_hook == NULL) {
+        PyObject *mod = PyImport_ImportModule("lazyview._lazy");
+        st->lazy_hook = mod ? PyObject_GetAttrString(mod, "asarray_lazy") : NULL;
+        Py_XDECREF(mod);
+        if (st->lazy_hook == NULL)
+            return NULL;
+    }
+    PyObject *argv[2] = {v, chunks ? chunks : Py_None};
+    return PyObject_Vectorcall(st->lazy_hook, argv, 2, NULL);
+}
+
+PyObject *lvpy_asarray(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
+                       PyObject *kwnames)
+{
+    static const char *const names[] = {"v", "chunks", NULL};
+    lvpy_state *st = lvpy_state_of_module(m);
+    PyObject *a[2];
+    if (lvpy_parse("asarray", args, nargs, kwnames, names, 1, 1, a) < 0)
+        return NULL;
+    if (!PyObject_TypeCheck(a[0], (PyTypeObject *)st->ViewType)) {
+        PyErr_Format(PyExc_TypeError, "asarray needs a lazyview.View, not "
+                     "%.80s", Py_TYPE(a[0])->tp_name);
+        return NULL;
+    }
+    ViewObject *v = (ViewObject *)a[0];
+    if (lv_view_is_strided(v->view))
+        return lvpy_view_ndarray(v);
+    return lazy_asarray(st, a[0], a[1]);
+}

@@ -1,0 +1,495 @@
+/*
+ * viewtype.c — the View type: an immutable handle on a core lv_view.
+ *
+ * Every op method calls the core once and wraps the new lv_view in a new
+ * View; nothing is read or computed.  The ndarray handed out for a strided
+ * view has the View as its base, which keeps the core view, hence the
+ * source, hence the Python buffer owner (or the mapping), alive.  Methods
+ * defined in Python (to_dask, to_spec, ...) are attached to this type by the
+ * lazyview package.
+ */
+#include "lvpy.h"
+
+static lvpy_state *state_of(PyObject *self)
+{
+    return lvpy_state_of_type(Py_TYPE(self));
+}
+
+PyObject *lvpy_view_new(lvpy_state *st, lv_view *v, PyArray_Descr *descr)
+{
+    if (v == NULL)
+        return NULL;
+    ViewObject *o = PyObject_New(ViewObject, (PyTypeObject *)st->ViewType);
+    if (o == NULL) {
+        lv_view_free(v);
+        return NULL;
+    }
+    o->view = v;
+    o->descr = descr ? (Py_INCREF(descr), descr)
+                     : lvpy_descr_of(st, lv_view_dtype(v));
+    if (o->descr == NULL) {
+        Py_DECREF(o);
+        return NULL;
+    }
+    return (PyObject *)o;
+}
+
+static void view_dealloc(ViewObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    lv_view_free(self->view);
+    Py_XDECREF(self->descr);
+    PyObject_Free(self);
+    Py_DECREF(tp);
+}
+
+/* Wraps the result of a core op, raising its error. */
+static PyObject *wrap(PyObject *self, lv_view *v, const lv_error *err,
+                      PyArray_Descr *descr)
+{
+    lvpy_state *st = state_of(self);
+    if (v == NULL)
+        return lvpy_raise(st, err);
+    return lvpy_view_new(st, v, descr ? descr : ((ViewObject *)self)->descr);
+}
+
+PyObject *lvpy_view_ndarray(ViewObject *self)
+{
+    lv_layout lay;
+    lv_error err;
+    static char empty;
+    if (lv_view_layout(self->view, &lay, &err) != LV_OK)
+        return lvpy_raise(state_of((PyObject *)self), &err);
+    npy_intp dims[LV_MAXDIMS], strides[LV_MAXDIMS];
+    for (int k = 0; k < lay.ndim; k++) {
+        dims[k] = (npy_intp)lay.shape[k];
+        strides[k] = (npy_intp)lay.strides[k];
+    }
+    Py_INCREF(self->descr); /* stolen by NewFromDescr */
+    PyObject *arr = PyArray_NewFromDescr(
+        &PyArray_Type, self->descr, lay.ndim, dims, strides,
+        lay.data ? lay.data : &empty, lay.writable ? NPY_ARRAY_WRITEABLE : 0,
+        NULL);
+    if (arr == NULL)
+        return NULL;
+    Py_INCREF(self); /* stolen by SetBaseObject, even when it fails */
+    if (PyArray_SetBaseObject((PyArrayObject *)arr, (PyObject *)self) < 0) {
+        Py_DECREF(arr);
+        return NULL;
+    }
+    return arr;
+}
+
+/* ------------------------------------------------------------ attributes */
+
+static PyObject *get_shape(ViewObject *self, void *c)
+{
+    int n = lv_view_ndim(self->view);
+    const int64_t *s = lv_view_shape(self->view);
+    PyObject *t = PyTuple_New(n);
+    for (int k = 0; t && k < n; k++) {
+        PyObject *i = PyLong_FromLongLong(s[k]);
+        if (i == NULL) {
+            Py_CLEAR(t);
+            break;
+        }
+        PyTuple_SET_ITEM(t, k, i);
+    }
+    return t;
+}
+
+static PyObject *get_dtype(ViewObject *self, void *c)
+{
+    Py_INCREF(self->descr);
+    return (PyObject *)self->descr;
+}
+
+static PyObject *get_ndim(ViewObject *self, void *c)
+{
+    return PyLong_FromLong(lv_view_ndim(self->view));
+}
+
+static PyObject *get_size(ViewObject *self, void *c)
+{
+    return PyLong_FromLongLong(lv_view_size(self->view));
+}
+
+static PyObject *get_itemsize(ViewObject *self, void *c)
+{
+    return PyLong_FromLongLong(lv_dtype_itemsize(lv_view_dtype(self->view)));
+}
+
+static PyObject *get_nbytes(ViewObject *self, void *c)
+{
+    return PyLong_FromLongLong(lv_view_size(self->view) *
+                               lv_dtype_itemsize(lv_view_dtype(self->view)));
+}
+
+static PyObject *get_is_strided(ViewObject *self, void *c)
+{
+    return PyBool_FromLong(lv_view_is_strided(self->view));
+}
+
+static PyObject *get_writable(ViewObject *self, void *c)
+{
+    return PyBool_FromLong(lv_view_writable(self->view));
+}
+
+static PyObject *get_T(ViewObject *self, void *c)
+{
+    lv_error err;
+    return wrap((PyObject *)self, lv_view_transpose(self->view, 0, NULL, &err),
+                &err, NULL);
+}
+
+static PyObject *get_source_kind(ViewObject *self, void *c)
+{
+    static const char *kinds[] = {"?", "memory", "file", "range"};
+    int k = lv_source_kind(lv_view_source(self->view));
+    return PyUnicode_FromString(kinds[k >= 1 && k <= 3 ? k : 0]);
+}
+
+static PyObject *get_source_path(ViewObject *self, void *c)
+{
+    int64_t off = 0;
+    const char *p = lv_source_path(lv_view_source(self->view), &off);
+    if (p == NULL)
+        Py_RETURN_NONE;
+    return Py_BuildValue("(NL)", PyUnicode_DecodeFSDefault(p), (long long)off);
+}
+
+static PyGetSetDef view_getset[] = {
+    {"shape", (getter)get_shape, NULL, "the shape, a tuple", NULL},
+    {"dtype", (getter)get_dtype, NULL, "the numpy dtype of the elements", NULL},
+    {"ndim", (getter)get_ndim, NULL, "the number of axes", NULL},
+    {"size", (getter)get_size, NULL, "the number of elements", NULL},
+    {"itemsize", (getter)get_itemsize, NULL, "bytes per element", NULL},
+    {"nbytes", (getter)get_nbytes, NULL, "size * itemsize", NULL},
+    {"T", (getter)get_T, NULL, "the view with its axes reversed", NULL},
+    {"is_strided", (getter)get_is_strided, NULL,
+     "True exactly when every element sits at offset + sum(i*stride) of the "
+     "source memory", NULL},
+    {"writable", (getter)get_writable, NULL,
+     "False for read-only sources and broadcast views", NULL},
+    {"source_kind", (getter)get_source_kind, NULL,
+     "'memory', 'file' or 'range'", NULL},
+    {"source_path", (getter)get_source_path, NULL,
+     "(path, offset) of a file source, else None", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+/* --------------------------------------------------------------- methods */
+
+/* Axes from varargs: f(1, 0) or f((1, 0)) or f(None) / f(). */
+static int axes_args(PyObject *const *args, Py_ssize_t nargs, int *axes,
+                     int *naxes, bool *all)
+{
+    PyObject *tuple = NULL;
+    *all = nargs == 0 || (nargs == 1 && args[0] == Py_None);
+    *naxes = 0;
+    if (*all)
+        return 0;
+    if (nargs == 1 && !PyIndex_Check(args[0])) {
+        tuple = PySequence_Tuple(args[0]);
+        if (tuple == NULL)
+            return -1;
+        args = &PyTuple_GET_ITEM(tuple, 0);
+        nargs = PyTuple_GET_SIZE(tuple);
+    }
+    int rc = 0;
+    if (nargs > LV_MAXDIMS) {
+        PyErr_SetString(PyExc_ValueError, "too many axes");
+        rc = -1;
+    }
+    for (Py_ssize_t k = 0; rc == 0 && k < nargs; k++) {
+        int64_t a;
+        rc = lvpy_int64(args[k], "axis", &a);
+        if (rc == 0 && (a < -LV_MAXDIMS - 1 || a > LV_MAXDIMS)) {
+            PyErr_Format(PyExc_ValueError, "axis %lld is out of bounds", (long long)a);
+            rc = -1;
+        }
+        axes[k] = (int)a;
+    }
+    *naxes = (int)nargs;
+    Py_XDECREF(tuple);
+    return rc;
+}
+
+static PyObject *view_transpose(ViewObject *self, PyObject *const *args,
+                                Py_ssize_t nargs)
+{
+    int axes[LV_MAXDIMS], n;
+    bool all;
+    lv_error err;
+    if (axes_args(args, nargs, axes, &n, &all) < 0)
+        return NULL;
+    return wrap((PyObject *)self, lv_view_transpose(self->view, all ? 0 : n,
+                                                    axes, &err), &err, NULL);
+}
+
+static PyObject *view_flip(ViewObject *self, PyObject *const *args,
+                           Py_ssize_t nargs, PyObject *kwnames)
+{
+    static const char *const names[] = {"axis", NULL};
+    PyObject *a[1];
+    int axes[LV_MAXDIMS], n;
+    bool all;
+    lv_error err;
+    if (lvpy_parse("flip", args, nargs, kwnames, names, 1, 0, a) < 0 ||
+        axes_args(a, a[0] != NULL, axes, &n, &all) < 0)
+        return NULL;
+    return wrap((PyObject *)self, lv_view_flip(self->view, all ? -1 : n, axes,
+                                               &err), &err, NULL);
+}
+
+static PyObject *view_reshape(ViewObject *self, PyObject *const *args,
+                              Py_ssize_t nargs, PyObject *kwnames)
+{
+    int64_t shape[LV_MAXDIMS];
+    int ndim = 0;
+    char order = 'C';
+    lv_error err;
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    for (Py_ssize_t i = 0; i < nkw; i++) {
+        if (PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(kwnames, i),
+                                             "order") != 0) {
+            PyErr_Format(PyExc_TypeError, "reshape() got an unexpected keyword "
+                         "argument '%U'", PyTuple_GET_ITEM(kwnames, i));
+            return NULL;
+        }
+        if (lvpy_order(args[nargs + i], 'C', &order) < 0)
+            return NULL;
+    }
+    if (nargs == 1) {
+        ndim = lvpy_shape(args[0], "shape", shape);
+    } else {
+        if (nargs > LV_MAXDIMS) {
+            PyErr_SetString(PyExc_ValueError, "too many dimensions");
+            return NULL;
+        }
+        for (Py_ssize_t k = 0; k < nargs && ndim >= 0; k++, ndim++)
+            if (lvpy_int64(args[k], "shape", &shape[k]) < 0)
+                ndim = -2;
+    }
+    if (ndim < 0)
+        return NULL;
+    return wrap((PyObject *)self,
+                lv_view_reshape(self->view, ndim, shape, order, &err), &err, NULL);
+}
+
+static PyObject *view_reinterpret(ViewObject *self, PyObject *const *args,
+                                  Py_ssize_t nargs, PyObject *kwnames)
+{
+    static const char *const names[] = {"dtype", "axis", NULL};
+    PyObject *a[2];
+    int64_t axis = LV_AXIS_NONE;
+    const lv_dtype *lv;
+    PyArray_Descr *descr;
+    lv_error err;
+    if (lvpy_parse("reinterpret", args, nargs, kwnames, names, 1, 1, a) < 0)
+        return NULL;
+    if (a[1] && a[1] != Py_None && lvpy_int64(a[1], "axis", &axis) < 0)
+        return NULL;
+    if (axis != LV_AXIS_NONE && (axis < -LV_MAXDIMS - 1 || axis > LV_MAXDIMS)) {
+        PyErr_Format(PyExc_ValueError, "axis %lld is out of bounds", (long long)axis);
+        return NULL;
+    }
+    if (lvpy_dtype(state_of((PyObject *)self), a[0], &lv, &descr) < 0)
+        return NULL;
+    PyObject *r = wrap((PyObject *)self, lv_view_reinterpret(self->view, lv,
+                                                             (int)axis, &err),
+                       &err, descr);
+    Py_DECREF(descr);
+    return r;
+}
+
+static PyObject *view_broadcast_to(ViewObject *self, PyObject *arg)
+{
+    int64_t shape[LV_MAXDIMS];
+    lv_error err;
+    int ndim = lvpy_shape(arg, "shape", shape);
+    if (ndim < 0)
+        return NULL;
+    return wrap((PyObject *)self,
+                lv_view_broadcast_to(self->view, ndim, shape, &err), &err, NULL);
+}
+
+static PyObject *view_explain(ViewObject *self, PyObject *unused)
+{
+    char *s = lv_view_explain(self->view);
+    if (s == NULL)
+        return PyErr_NoMemory();
+    PyObject *r = PyUnicode_FromString(s);
+    lv_free(s);
+    return r;
+}
+
+static PyObject *view_to_numpy(ViewObject *self, PyObject *unused)
+{
+    return lvpy_view_ndarray(self);
+}
+
+/* numpy's __array__(dtype=None, copy=None): the shared-memory ndarray; a
+ * copy only when copy=True asks for one.  Never a silent copy. */
+static PyObject *view_array(ViewObject *self, PyObject *const *args,
+                            Py_ssize_t nargs, PyObject *kwnames)
+{
+    static const char *const names[] = {"dtype", "copy", NULL};
+    PyObject *a[2];
+    if (lvpy_parse("__array__", args, nargs, kwnames, names, 2, 0, a) < 0)
+        return NULL;
+    PyObject *arr = lvpy_view_ndarray(self);
+    if (arr == NULL)
+        return NULL;
+    if ((a[0] && a[0] != Py_None) || (a[1] && PyObject_IsTrue(a[1]) == 1)) {
+        PyArray_Descr *d = NULL;
+        if (a[0] && a[0] != Py_None && !PyArray_DescrConverter(a[0], &d)) {
+            Py_DECREF(arr);
+            return NULL;
+        }
+        PyObject *c = PyArray_FromArray((PyArrayObject *)arr, d,
+                                        a[1] && PyObject_IsTrue(a[1]) == 1
+                                            ? NPY_ARRAY_ENSURECOPY : 0);
+        Py_DECREF(arr);
+        return c;
+    }
+    return arr;
+}
+
+/* _block(lo, hi): a new C-contiguous ndarray with elements lo <= i < hi,
+ * computed or copied by the core with the GIL released. */
+static PyObject *view_block(ViewObject *self, PyObject *const *args,
+                            Py_ssize_t nargs)
+{
+    int64_t lo[LV_MAXDIMS], hi[LV_MAXDIMS];
+    npy_intp dims[LV_MAXDIMS];
+    int n = lv_view_ndim(self->view);
+    lv_error err;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "_block(lo, hi) takes two tuples");
+        return NULL;
+    }
+    if (lvpy_shape(args[0], "lo", lo) != n || lvpy_shape(args[1], "hi", hi) != n) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_ValueError, "lo and hi need %d entries", n);
+        return NULL;
+    }
+    for (int k = 0; k < n; k++)
+        dims[k] = (npy_intp)(hi[k] > lo[k] ? hi[k] - lo[k] : 0);
+    Py_INCREF(self->descr);
+    PyObject *out = PyArray_Empty(n, dims, self->descr, 0);
+    if (out == NULL)
+        return NULL;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = lv_view_fill_block(self->view, lo, hi, PyArray_DATA((PyArrayObject *)out),
+                            (int64_t)PyArray_NBYTES((PyArrayObject *)out), &err);
+    Py_END_ALLOW_THREADS
+    if (rc != LV_OK) {
+        Py_DECREF(out);
+        return lvpy_raise(state_of((PyObject *)self), &err);
+    }
+    return out;
+}
+
+static PyObject *view_address(ViewObject *self, PyObject *arg)
+{
+    int64_t idx[LV_MAXDIMS], a;
+    lv_error err;
+    int n = lvpy_shape(arg, "index", idx);
+    if (n < 0)
+        return NULL;
+    if (n != lv_view_ndim(self->view)) {
+        PyErr_SetString(PyExc_IndexError, "_address needs one index per axis");
+        return NULL;
+    }
+    if (lv_view_address(self->view, idx, &a, &err) != LV_OK)
+        return lvpy_raise(state_of((PyObject *)self), &err);
+    return PyLong_FromLongLong(a);
+}
+
+static PyObject *view_getitem(ViewObject *self, PyObject *key)
+{
+    lv_index items[2 * LV_MAXDIMS + 2];
+    int nitems;
+    PyObject *keep = NULL;
+    lv_error err;
+    lvpy_state *st = state_of((PyObject *)self);
+    if (lvpy_index_items(st, self->view, key, items, &nitems, &keep) < 0)
+        return NULL;
+    lv_view *v = lv_view_index(self->view, nitems, items, &err);
+    Py_XDECREF(keep);
+    return wrap((PyObject *)self, v, &err, NULL);
+}
+
+static Py_ssize_t view_len(ViewObject *self)
+{
+    if (lv_view_ndim(self->view) == 0) {
+        PyErr_SetString(PyExc_TypeError, "len() of unsized object");
+        return -1;
+    }
+    return (Py_ssize_t)lv_view_shape(self->view)[0];
+}
+
+static PyObject *view_repr(ViewObject *self)
+{
+    PyObject *shape = get_shape(self, NULL);
+    if (shape == NULL)
+        return NULL;
+    PyObject *r = PyUnicode_FromFormat(
+        "<lazyview.View shape=%R dtype=%R %s%s>", shape, self->descr,
+        lv_view_is_strided(self->view) ? "strided" : "not strided",
+        lv_view_writable(self->view) ? "" : " read-only");
+    Py_DECREF(shape);
+    return r;
+}
+
+static PyMethodDef view_methods[] = {
+    {"transpose", (PyCFunction)(void (*)(void))view_transpose, METH_FASTCALL,
+     "transpose(*axes)\n--\n\nPermute the axes (Julia's PermutedDimsArray); "
+     "no axes reverses them."},
+    {"flip", (PyCFunction)(void (*)(void))view_flip, METH_FASTCALL | METH_KEYWORDS,
+     "flip(axis=None)\n--\n\nReverse the given axis (or axes, or all)."},
+    {"reshape", (PyCFunction)(void (*)(void))view_reshape,
+     METH_FASTCALL | METH_KEYWORDS,
+     "reshape(shape, *, order='C')\n--\n\nA new shape with the same elements "
+     "in C or F (Julia's) order; one -1 allowed."},
+    {"reinterpret", (PyCFunction)(void (*)(void))view_reinterpret,
+     METH_FASTCALL | METH_KEYWORDS,
+     "reinterpret(dtype, *, axis=None)\n--\n\nRead the same bytes as dtype; "
+     "axis=k splits elements into a new axis or merges axis k away."},
+    {"broadcast_to", (PyCFunction)view_broadcast_to, METH_O,
+     "broadcast_to(shape)\n--\n\nNumPy's broadcast_to (read-only)."},
+    {"explain", (PyCFunction)view_explain, METH_NOARGS,
+     "explain()\n--\n\nThe layout, or which op breaks striding and why."},
+    {"to_numpy", (PyCFunction)view_to_numpy, METH_NOARGS,
+     "to_numpy()\n--\n\nThe ndarray sharing this view's memory; raises "
+     "NotStridedError when the view is not strided."},
+    {"__array__", (PyCFunction)(void (*)(void))view_array,
+     METH_FASTCALL | METH_KEYWORDS, NULL},
+    {"_block", (PyCFunction)(void (*)(void))view_block, METH_FASTCALL,
+     "_block(lo, hi)\n--\n\nA new ndarray with elements lo <= i < hi."},
+    {"_address", (PyCFunction)view_address, METH_O,
+     "_address(index)\n--\n\nThe byte offset (or range position) of one element."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyType_Slot view_slots[] = {
+    {Py_tp_dealloc, view_dealloc},
+    {Py_tp_repr, view_repr},
+    {Py_tp_getset, view_getset},
+    {Py_tp_methods, view_methods},
+    {Py_mp_subscript, view_getitem},
+    {Py_mp_length, view_len},
+    {Py_tp_doc, "An immutable chain of views over a buffer, a file or a range.\n\n"
+                "Make one with from_buffer, from_array, open_raw, arange or "
+                "linspace; every op returns a new View."},
+    {0, NULL},
+};
+
+PyType_Spec lvpy_view_spec = {
+    .name = "lazyview.View",
+    .basicsize = sizeof(ViewObject),
+    .flags = Py_TPFLAGS_DEFAULT,
+    .slots = view_slots,
+};

@@ -1,0 +1,23 @@
+"""Builds lazyview._core: the C core (src/, codegen/) plus the CPython
+extension (runtime/), in one shared object.  `make` calls this with
+build_ext --inplace; `pip install .` uses it through pyproject.toml."""
+import glob
+
+import numpy as np
+from setuptools import Extension, setup
+
+sources = sorted(glob.glob("src/*.c") + glob.glob("codegen/*.c") +
+                 glob.glob("runtime/*.c"))
+
+core = Extension(
+    "lazyview._core",
+    sources=sources,
+    include_dirs=["src", "src/include", "codegen", "runtime", np.get_include()],
+    extra_compile_args=["-std=c11", "-fvisibility=hidden", "-ffp-contract=off",
+                        "-Wall", "-Wextra", "-Wno-unused-parameter",
+                        "-Wno-missing-field-initializers", "-Wno-cast-function-type"],
+    define_macros=[("_POSIX_C_SOURCE", "200809L")],
+    libraries=["m"],
+)
+
+setup(ext_modules=[core])
