@@ -71,6 +71,11 @@ $(BUILD)/tests-san/%: tests/c/%.c $(SAN_OBJ) tests/c/oracle.h | $(STAMP_APT)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc -Isrc/include -Icodegen -Itests/c $< \
 	    $(SAN_OBJ) -lcmocka -lm -o $@
 
+test: deps lib ext ctest ctest-san pytest
+
+pytest: ext lib
+	$(VPY) -m pytest -q tests/py
+
 ctest: $(CTESTS)
 	@set -e; for t in $(CTESTS); do echo "== $$t"; $$t; done
 

@@ -22,6 +22,8 @@ static int kind_of(PyObject *o)
         return K_ELL;
     if (PySlice_Check(o))
         return K_SLICE;
+    if (PyArray_Check(o)) /* arrays have __index__ too; 0-d ones become ints */
+        return K_ARR;
     if (PyIndex_Check(o) && !PyBool_Check(o) && !PyArray_IsScalar(o, Bool))
         return K_INT;
     return K_ARR;
