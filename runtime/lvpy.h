@@ -95,6 +95,8 @@ PyObject *lvpy_arange(PyObject *m, PyObject *const *args, Py_ssize_t n,
                       PyObject *kw);
 PyObject *lvpy_linspace(PyObject *m, PyObject *const *args, Py_ssize_t n,
                         PyObject *kw);
+PyObject *lvpy_parse_spec(PyObject *m, PyObject *const *args, Py_ssize_t n,
+                          PyObject *kw);
 PyObject *lvpy_asarray(PyObject *m, PyObject *const *args, Py_ssize_t n,
                        PyObject *kw);
 

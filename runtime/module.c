@@ -23,7 +23,10 @@ lvpy_state *lvpy_state_of_type(PyTypeObject *tp)
 PyObject *lvpy_raise(lvpy_state *st, const lv_error *err)
 {
     PyObject *exc = NULL;
-    switch (err->code) {
+    int code = err->code;
+    if (err->line > 0 && code != LV_ENOMEM && code != LV_EOS)
+        code = LV_ESPEC; /* any located failure inside a spec */
+    switch (code) {
     case LV_ETYPE: exc = PyExc_TypeError; break;
     case LV_EINDEX: exc = PyExc_IndexError; break;
     case LV_ENOMEM: return PyErr_NoMemory();
@@ -78,6 +81,11 @@ static PyMethodDef module_methods[] = {
      METH_FASTCALL | METH_KEYWORDS,
      "linspace(start, stop, num=50, *, endpoint=True, dtype=None)\n--\n\n"
      "A lazy linspace with NumPy's values."},
+    {"parse", (PyCFunction)(void (*)(void))lvpy_parse_spec,
+     METH_FASTCALL | METH_KEYWORDS,
+     "parse(text, **buffers)\n--\n\nBuild the view a spec text describes; "
+     "buffers named in the spec's from_buffer(name, ...) calls are passed as "
+     "keyword arguments.  Errors raise SpecError with lineno and colno."},
     {"asarray", (PyCFunction)(void (*)(void))lvpy_asarray,
      METH_FASTCALL | METH_KEYWORDS,
      "asarray(v, *, chunks='auto')\n--\n\n"

@@ -311,3 +311,39 @@ PyObject *lvpy_asarray(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
         return lvpy_view_ndarray(v);
     return lazy_asarray(st, a[0], a[1]);
 }
+
+PyObject *lvpy_parse_spec(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
+                          PyObject *kwnames)
+{
+    lvpy_state *st = lvpy_state_of_module(m);
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    lv_spec_buffer bufs[64];
+    Py_ssize_t len;
+    lv_error err;
+    if (nargs != 1 || !PyUnicode_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "parse(text, **buffers) needs the "
+                        "spec text as its one positional argument");
+        return NULL;
+    }
+    if (nkw > 64) {
+        PyErr_SetString(PyExc_ValueError, "parse: at most 64 buffers");
+        return NULL;
+    }
+    const char *text = PyUnicode_AsUTF8AndSize(args[0], &len);
+    if (text == NULL)
+        return NULL;
+    int n = 0;
+    PyObject *r = NULL;
+    for (; n < nkw; n++) {
+        bufs[n].name = PyUnicode_AsUTF8(PyTuple_GET_ITEM(kwnames, n));
+        bufs[n].source = bufs[n].name ? buffer_source(st, args[nargs + n]) : NULL;
+        if (bufs[n].source == NULL)
+            goto done;
+    }
+    lv_view *v = lv_spec_parse(text, (size_t)len, bufs, n, &err);
+    r = v ? lvpy_view_new(st, v, NULL) : lvpy_raise(st, &err);
+done:
+    for (int k = 0; k < n; k++)
+        lv_source_free(bufs[k].source);
+    return r;
+}

@@ -324,6 +324,17 @@ static PyObject *view_explain(ViewObject *self, PyObject *unused)
     return r;
 }
 
+static PyObject *view_to_spec(ViewObject *self, PyObject *unused)
+{
+    lv_error err;
+    char *s = lv_view_to_spec(self->view, &err);
+    if (s == NULL)
+        return lvpy_raise(state_of((PyObject *)self), &err);
+    PyObject *r = PyUnicode_FromString(s);
+    lv_free(s);
+    return r;
+}
+
 static PyObject *view_to_numpy(ViewObject *self, PyObject *unused)
 {
     return lvpy_view_ndarray(self);
@@ -462,6 +473,9 @@ static PyMethodDef view_methods[] = {
      "broadcast_to(shape)\n--\n\nNumPy's broadcast_to (read-only)."},
     {"explain", (PyCFunction)view_explain, METH_NOARGS,
      "explain()\n--\n\nThe layout, or which op breaks striding and why."},
+    {"to_spec", (PyCFunction)view_to_spec, METH_NOARGS,
+     "to_spec()\n--\n\nThe spec text that rebuilds this view (lazyview.parse); "
+     "a memory source is written from_buffer(buffer, ...)."},
     {"to_numpy", (PyCFunction)view_to_numpy, METH_NOARGS,
      "to_numpy()\n--\n\nThe ndarray sharing this view's memory; raises "
      "NotStridedError when the view is not strided."},

@@ -10,8 +10,13 @@ this package adds the Python-level pieces (dask, specs, scripts, napari).
 """
 from ._core import (MAXDIMS, NotStridedError, SpecError, View, __version__,
                     arange, asarray, from_array, from_buffer, linspace,
-                    open_raw)
+                    open_raw, parse)
 
 __all__ = ["View", "NotStridedError", "SpecError", "from_buffer", "from_array",
-           "open_raw", "arange", "linspace", "asarray", "MAXDIMS",
+           "open_raw", "arange", "linspace", "asarray", "parse", "MAXDIMS",
            "__version__"]
+
+from . import _lazy
+
+View.to_dask = _lazy.view_to_dask
+View.__reduce__ = _lazy.view_reduce

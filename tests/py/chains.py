@@ -140,3 +140,37 @@ def random_shape_like(draw, size):
             s //= p
         p += 1
     return tuple(shape)
+
+
+RANGE_DTYPES = [None, "<i8", "<i4", "<i2", "<u4", "<u8", "<f8", "<f4"]
+
+
+@st.composite
+def range_sources(draw):
+    """A lazy arange or linspace with its NumPy oracle (addresses are the
+    positions in the range)."""
+    dt = draw(st.sampled_from(RANGE_DTYPES))
+    if draw(st.booleans()):
+        start = draw(st.integers(-50, 50))
+        step = draw(st.sampled_from([1, 2, 3, -1, -2, 7]))
+        stop = start + step * draw(st.integers(0, 40)) + draw(st.integers(-1, 1))
+        if draw(st.booleans()):
+            start, stop, step = start / 4, stop / 4, step / 4
+        if dt is not None and np.dtype(dt).kind == "u":
+            start, stop, step = abs(int(start)), abs(int(stop)) + 60, abs(int(step)) or 1
+        values = np.arange(start, stop, step, dtype=dt)
+        view = lv.arange(start, stop, step, dtype=dt)
+        desc = f"arange({start}, {stop}, {step}, dtype={dt})"
+    else:
+        start = draw(st.integers(-20, 20)) / 3
+        stop = draw(st.integers(-20, 20)) / 3
+        num = draw(st.integers(0, 40))
+        endpoint = draw(st.booleans())
+        if dt is not None and np.dtype(dt).kind == "u":
+            start, stop = abs(start), abs(stop)
+        values = np.linspace(start, stop, num, endpoint=endpoint, dtype=dt)
+        view = lv.linspace(start, stop, num, endpoint=endpoint, dtype=dt)
+        desc = f"linspace({start}, {stop}, {num}, endpoint={endpoint}, dtype={dt})"
+    pair = Pair(view, values, np.arange(values.size, dtype=np.int64), None)
+    pair.log.append(desc)
+    return pair

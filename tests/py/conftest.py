@@ -6,6 +6,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 RUNTIME = os.path.join(ROOT, "runtime")
 if RUNTIME not in sys.path:
     sys.path.insert(0, RUNTIME)
+# subprocesses (dask.distributed workers, generated scripts) import it too
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [RUNTIME] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
 
 import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402

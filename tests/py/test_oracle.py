@@ -13,7 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import lazyview as lv
-from chains import DTYPES, affine, index_keys, random_shape_like, sources
+from chains import (DTYPES, affine, index_keys, random_shape_like,
+                    range_sources, sources)
 
 
 def as_bytes(a):
@@ -25,7 +26,7 @@ def check(pair):
     where = " | ".join(pair.log)
     assert v.shape == values.shape, where
     assert v.dtype == values.dtype, where
-    lay = affine(addr)
+    lay = affine(addr) if pair.base is not None else None
     assert v.is_strided == (lay is not None), where + "\n" + v.explain()
     full = v._block((0,) * v.ndim, v.shape)
     assert full.shape == values.shape
@@ -33,6 +34,10 @@ def check(pair):
     if lay is None:
         with pytest.raises(lv.NotStridedError):
             v.to_numpy()
+        lazy = lv.asarray(v)
+        assert not isinstance(lazy, np.ndarray), where
+        got = lazy.compute(scheduler="sync")
+        assert got.shape == values.shape and as_bytes(got) == as_bytes(values), where
         return
     a = lv.asarray(v)
     assert isinstance(a, np.ndarray), where
@@ -119,6 +124,11 @@ def _split_np(values, addr, dt, k):
 
 def op_reinterpret(draw, pair):
     old = pair.view.dtype
+    if pair.base is None:   # a range has no bytes to reinterpret
+        pair.log.append("reinterpret (range)")
+        with pytest.raises(TypeError, match="needs memory"):
+            pair.view.reinterpret(draw(st.sampled_from(DTYPES)), axis=0)
+        return
     sizes = [d for d in DTYPES if d.itemsize != 0]
     dt = draw(st.sampled_from(sizes))
     form = draw(st.sampled_from(["same", "none", "axis", "axis"]))
@@ -204,6 +214,16 @@ def test_random_chains_match_numpy(data):
     pair = data.draw(sources())
     check(pair)
     for _ in range(data.draw(st.integers(1, 8))):
+        op = data.draw(st.sampled_from(OPS))
+        op(data.draw, pair)
+        check(pair)
+
+
+@given(st.data())
+def test_random_range_chains_match_numpy(data):
+    pair = data.draw(range_sources())
+    check(pair)
+    for _ in range(data.draw(st.integers(1, 6))):
         op = data.draw(st.sampled_from(OPS))
         op(data.draw, pair)
         check(pair)

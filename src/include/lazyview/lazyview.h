@@ -276,6 +276,42 @@ LV_API int lv_view_fill_block(const lv_view *v, const int64_t *lo,
                               const int64_t *hi, void *out, int64_t outsize,
                               lv_error *err);
 
+/* ------------------------------------------------------------------ specs */
+
+/*
+ * The spec language: a view written as text, a small subset of Python
+ * expression syntax that mirrors the Python API one to one, e.g.
+ *
+ *     img = open_raw("stack.raw", dtype="<u2", shape=(64, 512, 512))
+ *     img.transpose(2, 1, 0)[::2, 100]
+ *
+ * Sources open_raw, arange, linspace, from_buffer (whose first argument
+ * names a buffer the caller supplies); methods transpose, reshape,
+ * reinterpret, flip, broadcast_to and .T; subscripts; literals; name = expr
+ * bindings; # comments.  The value of the last statement is the result.
+ * The grammar is documented in docs/spec-language.md.
+ */
+typedef struct lv_spec_buffer {
+    const char *name;    /* as written in the spec */
+    lv_source *source;   /* borrowed; the view takes its own reference */
+} lv_spec_buffer;
+
+#define LV_SPEC_MAX_BYTES (64 << 20) /* longest spec text accepted */
+#define LV_SPEC_MAX_DEPTH 64         /* deepest bracket nesting accepted */
+
+/* Parses and builds the view.  Errors: LV_ESPEC with line and col (1-based)
+ * and a message quoting the offending text and what was expected; LV_ELIMIT
+ * for the limits above; the codes of the failing op otherwise (its line and
+ * col set too). */
+LV_API lv_view *lv_spec_parse(const char *text, size_t len,
+                              const lv_spec_buffer *buffers, int nbuffers,
+                              lv_error *err);
+
+/* The spec that rebuilds v (one op per line).  A memory source is written
+ * from_buffer(buffer, ...), to be supplied to lv_spec_parse under the name
+ * "buffer".  Caller frees with lv_free. */
+LV_API char *lv_view_to_spec(const lv_view *v, lv_error *err);
+
 #ifdef __cplusplus
 }
 #endif

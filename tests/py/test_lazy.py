@@ -1,0 +1,176 @@
+"""The lazy path: non-strided views and ranges as dask arrays."""
+import pickle
+import tracemalloc
+
+import dask
+import dask.array as da
+import numpy as np
+import pytest
+
+import lazyview as lv
+
+
+def test_seed_range_is_lazy_and_exact():
+    a = lv.asarray(lv.arange(1, 100_000_001).reshape((100, 1_000_000), order="F"))
+    assert isinstance(a, da.Array) and a.shape == (100, 1_000_000)
+    assert a[1, 500_000].compute() == 50_000_002
+    np.testing.assert_array_equal(
+        a[:, 4096:4100].compute(),
+        np.arange(1, 100_000_001).reshape((100, 1_000_000), order="F")[:, 4096:4100])
+
+
+def test_tile_of_a_trillion_elements_costs_only_the_tile():
+    v = lv.arange(10**12, dtype="<f8").reshape(10**6, 10**6)
+    a = lv.asarray(v)
+    tracemalloc.start()
+    tile = a[123_456:123_968, 500_000:500_512].compute()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert tile.shape == (512, 512)
+    assert tile[0, 0] == 123_456 * 10**6 + 500_000
+    assert peak < 16 << 20, f"peak {peak} bytes for a 2 MiB tile"
+
+
+def test_non_strided_memory_chain_values():
+    x = np.arange(2 * 3 * 4 * 5, dtype="<f4").reshape(2, 3, 4, 5)
+    v = lv.from_array(x).transpose(2, 0, 3, 1).reshape(8, 15)
+    assert not v.is_strided
+    a = lv.asarray(v)
+    assert isinstance(a, da.Array)
+    np.testing.assert_array_equal(a.compute(), x.transpose(2, 0, 3, 1).reshape(8, 15))
+
+
+def test_gather_over_a_file(tmp_path):
+    path = tmp_path / "g.raw"
+    x = np.arange(64 * 32, dtype="<u2").reshape(64, 32)
+    path.write_bytes(x.tobytes())
+    v = lv.open_raw(path, "<u2", (64, 32))[[5, 1, 40, 2]]
+    a = lv.asarray(v)
+    assert isinstance(a, da.Array)
+    np.testing.assert_array_equal(a.compute(), x[[5, 1, 40, 2]])
+
+
+def test_asarray_never_returns_an_ndarray_for_non_strided_views():
+    base = lv.from_buffer(bytearray(6 * 8), "u1", (6, 8))
+    for v in (base.T.reshape(-1), base[[0, 2, 3]], lv.arange(10), base.T.reshape(4, 12)):
+        assert not v.is_strided
+        assert not isinstance(lv.asarray(v), np.ndarray)
+
+
+def test_to_dask_of_a_strided_view():
+    x = np.arange(30.0).reshape(5, 6)
+    a = lv.from_array(x).T.to_dask(chunks=(2, 3))
+    assert a.chunks == ((2, 2, 2), (3, 2))
+    np.testing.assert_array_equal(a.compute(), x.T)
+
+
+def test_auto_chunks_are_tile_aligned():
+    a = lv.asarray(lv.arange(3 * 2000 * 3000, dtype="<f4").reshape(3, 2000, 3000))
+    assert a.chunks[0] == (1, 1, 1)
+    assert set(a.chunks[1][:-1]) == {512} and set(a.chunks[2][:-1]) == {512}
+    short = lv.asarray(lv.arange(100 * 10**6).reshape(100, 10**6))
+    assert short.chunks[0] == (100,) and short.chunks[1][0] % 512 == 0
+    assert 100 * short.chunks[1][0] <= 512 * 512
+    vec = lv.asarray(lv.arange(10**7))
+    assert vec.chunks[0][0] == 512 * 512
+
+
+def test_explicit_chunks():
+    v = lv.arange(100).reshape(10, 10).T
+    assert lv.asarray(v, chunks=5).chunks == ((5, 5), (5, 5))
+    assert lv.asarray(v, chunks=(3, -1)).chunks == ((3, 3, 3, 1), (10,))
+    np.testing.assert_array_equal(lv.asarray(v, chunks=(3, 7)).compute(),
+                                  np.arange(100).reshape(10, 10).T)
+
+
+def test_threaded_scheduler_matches():
+    x = np.random.default_rng(0).random((64, 48)).astype("<f4")
+    v = lv.from_array(x).T.reshape(96, 32)
+    with dask.config.set(scheduler="threads", num_workers=2):
+        got = lv.asarray(v, chunks=(8, 8)).compute()
+    np.testing.assert_array_equal(got, x.T.reshape(96, 32))
+
+
+def test_ranges_match_numpy():
+    cases = [((0, 10), {}), ((5,), {}), ((1, 2, 0.1), {}), ((10, 0, -3), {}),
+             ((0, 1, 0.1), {"dtype": "<f4"}), ((-5, 5), {"dtype": "<i2"}),
+             ((0.5, 5), {"dtype": "<i8"}), ((3, 3), {})]
+    for args, kw in cases:
+        want = np.arange(*args, **kw)
+        got = lv.arange(*args, **kw)
+        assert got.dtype == want.dtype and got.shape == want.shape, (args, kw)
+        np.testing.assert_array_equal(got._block((0,), want.shape), want)
+    for args, kw in [((0, 1, 7), {}), ((1, 0, 5), {"endpoint": False}),
+                     ((-2, 2, 9), {"dtype": "<f4"}), ((0, 10, 4), {"dtype": "<i4"}),
+                     ((3, 3, 1), {}), ((0, 1, 0), {})]:
+        want = np.linspace(*args, **kw)
+        got = lv.linspace(*args, **kw)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got._block((0,), want.shape), want)
+
+
+def test_range_bad_input():
+    with pytest.raises(ValueError, match="step must not be zero"):
+        lv.arange(0, 10, 0)
+    with pytest.raises(ValueError, match="int64"):
+        lv.arange(-2**63, 2**63 - 1)
+    with pytest.raises(ValueError, match="overflow"):
+        lv.arange(0, 300, dtype="i1")
+    with pytest.raises(TypeError, match="needs memory"):
+        lv.arange(10).reinterpret("u1", axis=0)
+    with pytest.raises(IndexError, match="out of bounds"):
+        lv.arange(10)[[3, 10]]
+    with pytest.raises(TypeError, match="not supported"):
+        lv.arange(10, dtype="<c16")
+    with pytest.raises(ValueError, match="non-negative"):
+        lv.linspace(0, 1, -1)
+    with pytest.raises(TypeError, match="stop"):
+        lv.arange()
+    with pytest.raises(lv.NotStridedError, match="no memory"):
+        lv.arange(10).to_numpy()
+
+
+def test_pickles_by_spec_not_pointer(tmp_path):
+    path = tmp_path / "p.raw"
+    np.arange(12, dtype="<i4").tofile(path)
+    v = lv.open_raw(path, "<i4", (3, 4)).T.reshape(-1)
+    blob = pickle.dumps(v)
+    assert str(path).encode() in blob and len(blob) < 1000
+    np.testing.assert_array_equal(pickle.loads(blob)._block((0,), (12,)),
+                                  np.arange(12).reshape(3, 4).T.reshape(-1))
+    with pytest.raises(TypeError, match="in-process memory"):
+        pickle.dumps(lv.from_buffer(bytearray(4), "u1", 4).T)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                                  dashboard_address=None) as c, \
+            distributed.Client(c) as client:
+        yield client
+
+
+def test_distributed_matches_local(cluster, tmp_path):
+    path = tmp_path / "d.raw"
+    x = np.arange(40 * 30 * 20, dtype="<f4").reshape(40, 30, 20)
+    x.tofile(path)
+    v = lv.open_raw(path, "<f4", (40, 30, 20)).transpose(2, 0, 1).reshape(800, 30)
+    a = lv.asarray(v, chunks=(100, 30))
+    want = x.transpose(2, 0, 1).reshape(800, 30)
+    np.testing.assert_array_equal(cluster.compute(a).result(), want)
+    r = lv.asarray(lv.arange(1, 100_001).reshape((100, 1000), order="F"), chunks=(50, 250))
+    assert cluster.compute(r.sum()).result() == 100_000 * 100_001 // 2
+    workers = cluster.run(lambda: __import__("os").getpid())
+    assert len(workers) == 2
+
+
+def test_distributed_refuses_memory_views_clearly(cluster):
+    v = lv.from_buffer(bytearray(64), "u1", (8, 8)).T.reshape(-1)
+    with pytest.raises(Exception) as info:
+        cluster.compute(lv.asarray(v, chunks=16)).result()
+    chain, e = [], info.value
+    while e is not None:
+        chain.append(str(e))
+        e = e.__cause__ or e.__context__
+    assert any("in-process memory" in m for m in chain), chain
