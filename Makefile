@@ -59,22 +59,25 @@ $(BUILD)/liblazyview.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/liblazyview.so: $(LIB_OBJ)
-	$(CC) -shared -o $@ $^ -lm
+	$(CC) -shared -o $@ $^ -lm -lpthread
 
 $(BUILD)/tests/%: tests/c/%.c $(BUILD)/liblazyview.a tests/c/oracle.h | $(STAMP_APT)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g -Isrc -Isrc/include -Icodegen -Itests/c $< \
-	    $(BUILD)/liblazyview.a -lcmocka -lm -o $@
+	    $(BUILD)/liblazyview.a -lcmocka -lm -lpthread -o $@
 
 $(BUILD)/tests-san/%: tests/c/%.c $(SAN_OBJ) tests/c/oracle.h | $(STAMP_APT)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc -Isrc/include -Icodegen -Itests/c $< \
-	    $(SAN_OBJ) -lcmocka -lm -o $@
+	    $(SAN_OBJ) -lcmocka -lm -lpthread -o $@
 
 test: deps lib ext ctest ctest-san pytest
 
 pytest: ext lib
 	$(VPY) -m pytest -q tests/py
+
+bench: deps lib ext
+	$(VPY) tests/bench/bench.py
 
 ctest: $(CTESTS)
 	@set -e; for t in $(CTESTS); do echo "== $$t"; $$t; done

@@ -17,7 +17,7 @@ core = Extension(
                         "-Wall", "-Wextra", "-Wno-unused-parameter",
                         "-Wno-missing-field-initializers", "-Wno-cast-function-type"],
     define_macros=[("_POSIX_C_SOURCE", "200809L")],
-    libraries=["m"],
+    libraries=["m", "pthread"],
 )
 
 setup(ext_modules=[core])

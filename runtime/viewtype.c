@@ -8,6 +8,8 @@
  * defined in Python (to_dask, to_spec, ...) are attached to this type by the
  * lazyview package.
  */
+#include <unistd.h>
+
 #include "lvpy.h"
 
 static lvpy_state *state_of(PyObject *self)
@@ -403,6 +405,45 @@ static PyObject *view_block(ViewObject *self, PyObject *const *args,
     return out;
 }
 
+/* compute(threads=None): every element into a new C-contiguous ndarray,
+ * filled in C by `threads` threads with the GIL released.  An explicit copy
+ * (the only one lazyview makes). */
+static PyObject *view_compute(ViewObject *self, PyObject *const *args,
+                              Py_ssize_t nargs, PyObject *kwnames)
+{
+    static const char *const names[] = {"threads", NULL};
+    PyObject *a[1];
+    int64_t threads = 0, lo[LV_MAXDIMS] = {0};
+    npy_intp dims[LV_MAXDIMS];
+    lv_error err;
+    int n = lv_view_ndim(self->view);
+    if (lvpy_parse("compute", args, nargs, kwnames, names, 1, 0, a) < 0 ||
+        (a[0] && a[0] != Py_None && lvpy_int64(a[0], "threads", &threads) < 0))
+        return NULL;
+    if (threads <= 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = cpus > 0 ? cpus : 1;
+    }
+    for (int k = 0; k < n; k++)
+        dims[k] = (npy_intp)lv_view_shape(self->view)[k];
+    Py_INCREF(self->descr);
+    PyObject *out = PyArray_Empty(n, dims, self->descr, 0);
+    if (out == NULL)
+        return NULL;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = lv_view_fill_block_mt(self->view, lo, lv_view_shape(self->view),
+                               PyArray_DATA((PyArrayObject *)out),
+                               (int64_t)PyArray_NBYTES((PyArrayObject *)out),
+                               (int)(threads > 64 ? 64 : threads), &err);
+    Py_END_ALLOW_THREADS
+    if (rc != LV_OK) {
+        Py_DECREF(out);
+        return lvpy_raise(state_of((PyObject *)self), &err);
+    }
+    return out;
+}
+
 static PyObject *view_address(ViewObject *self, PyObject *arg)
 {
     int64_t idx[LV_MAXDIMS], a;
@@ -481,6 +522,10 @@ static PyMethodDef view_methods[] = {
      "NotStridedError when the view is not strided."},
     {"__array__", (PyCFunction)(void (*)(void))view_array,
      METH_FASTCALL | METH_KEYWORDS, NULL},
+    {"compute", (PyCFunction)(void (*)(void))view_compute,
+     METH_FASTCALL | METH_KEYWORDS,
+     "compute(threads=None)\n--\n\nAll elements in a new C-contiguous ndarray, "
+     "copied or computed in C by `threads` threads (default: all CPUs)."},
     {"_block", (PyCFunction)(void (*)(void))view_block, METH_FASTCALL,
      "_block(lo, hi)\n--\n\nA new ndarray with elements lo <= i < hi."},
     {"_address", (PyCFunction)view_address, METH_O,

@@ -2,20 +2,30 @@
  * block.c — the block accessor: fill a C-contiguous buffer with any box of
  * any view.
  *
- * The box is cut into pieces on which the address is affine (the same
- * certifier that decides striding, analyze.c); each piece is then one
- * strided N-D copy (memory) or one affine run of range positions (ranges).
- * A tile of a strided view is one piece; a tile of a transposed-then-
- * reshaped array is a few pieces split at the carries; a gather gives one
- * piece per run of evenly spaced picks.  Copies merge axes that are
- * contiguous on both sides and specialise the inner loop by item size, with
- * memcpy where the run is contiguous.  Nothing here is shared or mutable,
- * so any number of threads may fill blocks of one view at once.
+ * Two ways in:
+ *  - pieces: the box is cut into pieces on which the address is affine (the
+ *    certifier of analyze.c); each piece is one strided N-D copy (copy.c) or
+ *    one affine run of range positions.  A tile of a strided view is one
+ *    piece; a tile of a transposed-then-reshaped array is a few pieces split
+ *    at the carries; a gather gives a piece per run of evenly spaced picks.
+ *  - flat runs: when the view is a plain reshape of a strided view (stage 0
+ *    the C ravel, stage 1 linear) and the block spans whole trailing axes,
+ *    its flat ranges are ranges of the strided view's elements in C order;
+ *    each range is a handful of N-D boxes of that view (<= 2 per digit), so
+ *    a whole transposed-then-reshaped array is copied as one transposition
+ *    instead of being cut at every carry.
+ * Nothing here is shared or mutable: any number of threads may fill blocks
+ * of one view at once; lv_view_fill_block_mt does so itself.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lvi.h"
+
+/* Elements per flat range worth the flat path (a tuning knob that the
+ * tests lower to 1 to exercise the path on small arrays). */
+int64_t lvi_flat_min = 4096;
 
 typedef struct fill_ctx {
     const lv_view *v;
@@ -24,73 +34,28 @@ typedef struct fill_ctx {
     int64_t ostr[LV_MAXDIMS]; /* output strides of the block, bytes */
 } fill_ctx;
 
-/* Copies n items of size sz from src (stride ss) to dst (stride ds). */
-static void copy_run(char *dst, int64_t ds, const char *src, int64_t ss,
-                     int64_t n, int64_t sz)
+/* Range pieces: position = a->c + sum(coef * k), values computed. */
+static void range_piece(const lv_view *v, char *dst, const int64_t *ds,
+                        const lvi_box *piece, const lvi_affine *a)
 {
-    if (ds == sz && ss == sz) {
-        memcpy(dst, src, (size_t)(n * sz));
-        return;
-    }
-#define RUN(T)                                                        \
-    for (int64_t i = 0; i < n; i++, dst += ds, src += ss) {          \
-        T t;                                                          \
-        memcpy(&t, src, sizeof t);                                    \
-        memcpy(dst, &t, sizeof t);                                    \
-    }                                                                 \
-    return;
-    switch (sz) {
-    case 1: RUN(uint8_t)
-    case 2: RUN(uint16_t)
-    case 4: RUN(uint32_t)
-    case 8: RUN(uint64_t)
-    default:
-        for (int64_t i = 0; i < n; i++, dst += ds, src += ss)
-            memcpy(dst, src, (size_t)sz);
-    }
-#undef RUN
-}
-
-/* Drops extent-1 axes and merges axes contiguous on both sides.  Returns
- * the number of axes left (the last is the inner loop). */
-static int coalesce(int nd, int64_t *ext, int64_t *ss, int64_t *ds)
-{
-    int n = 0;
-    for (int e = 0; e < nd; e++) {
-        if (ext[e] == 1)
-            continue;
-        if (n > 0 && ss[n - 1] == ext[e] * ss[e] && ds[n - 1] == ext[e] * ds[e]) {
-            ext[n - 1] *= ext[e];
-            ss[n - 1] = ss[e];
-            ds[n - 1] = ds[e];
-            continue;
-        }
-        ext[n] = ext[e];
-        ss[n] = ss[e];
-        ds[n] = ds[e];
-        n++;
-    }
-    return n;
-}
-
-/* Walks the outer axes of an N-D box (odometer) calling the inner run. */
-typedef void (*run_fn)(void *ctx, char *dst, int64_t src_pos);
-
-static void walk(int n, const int64_t *ext, const int64_t *ss,
-                 const int64_t *ds, char *dst, int64_t src, run_fn run,
-                 void *ctx)
-{
-    int64_t idx[LV_MAXDIMS] = {0};
+    int n = piece->ndim, last = n - 1;
+    int64_t sz = v->dtype->itemsize, idx[LV_MAXDIMS] = {0}, pos = a->c;
+    int64_t len = n ? piece->ext[last] : 1, step = n ? a->coef[last] : 0;
     for (;;) {
-        run(ctx, dst, src);
-        int e = n - 2;
+        if (n == 0 || ds[last] == sz) {
+            lvi_range_fill(v, pos, step, len, dst);
+        } else {
+            for (int64_t i = 0; i < len; i++)
+                lvi_range_fill(v, pos + i * step, 0, 1, dst + i * ds[last]);
+        }
+        int e = last - 1;
         for (; e >= 0; e--) {
             dst += ds[e];
-            src += ss[e];
-            if (++idx[e] < ext[e])
+            pos += a->coef[e];
+            if (++idx[e] < piece->ext[e])
                 break;
-            dst -= ds[e] * ext[e];
-            src -= ss[e] * ext[e];
+            dst -= ds[e] * piece->ext[e];
+            pos -= a->coef[e] * piece->ext[e];
             idx[e] = 0;
         }
         if (e < 0)
@@ -98,58 +63,118 @@ static void walk(int n, const int64_t *ext, const int64_t *ss,
     }
 }
 
-typedef struct inner {
-    const lv_view *v;
-    const char *base;
-    int64_t n, ss, ds, sz;
-} inner;
-
-static void memory_run(void *ctx, char *dst, int64_t src)
-{
-    inner *in = ctx;
-    copy_run(dst, in->ds, in->base + src, in->ss, in->n, in->sz);
-}
-
-static void range_run(void *ctx, char *dst, int64_t pos)
-{
-    inner *in = ctx;
-    if (in->ds == in->sz) {
-        lvi_range_fill(in->v, pos, in->ss, in->n, dst);
-        return;
-    }
-    for (int64_t i = 0; i < in->n; i++)
-        lvi_range_fill(in->v, pos + i * in->ss, 0, 1, dst + i * in->ds);
-}
-
 /* Copies (or computes) one certified piece into its place in the block. */
 static int fill_piece(void *vctx, const lvi_box *piece, const lvi_affine *a)
 {
     fill_ctx *c = vctx;
-    int64_t ext[LV_MAXDIMS], ss[LV_MAXDIMS], ds[LV_MAXDIMS];
     char *dst = c->out;
-    int nd = piece->ndim;
-    for (int e = 0; e < nd; e++) {
+    for (int e = 0; e < piece->ndim; e++)
         dst += (piece->start[e] - c->block->start[e]) * c->ostr[e];
-        ext[e] = piece->ext[e];
-        ss[e] = a->coef[e];
-        ds[e] = c->ostr[e];
-    }
-    int n = coalesce(nd, ext, ss, ds);
-    inner in = {c->v, c->v->src->data, 1, 0, c->v->dtype->itemsize,
-                c->v->dtype->itemsize};
-    if (n == 0) {
-        ext[0] = 1;
-        ss[0] = 0;
-        ds[0] = in.sz;
-        n = 1;
-    }
-    in.n = ext[n - 1];
-    in.ss = ss[n - 1];
-    in.ds = ds[n - 1];
-    bool range = c->v->src->kind == LV_SOURCE_RANGE;
-    walk(n, ext, ss, ds, dst, a->c, range ? range_run : memory_run, &in);
+    if (c->v->src->kind == LV_SOURCE_RANGE)
+        range_piece(c->v, dst, c->ostr, piece, a);
+    else
+        lvi_copy_strided(dst, c->ostr, c->v->src->data + a->c, a->coef,
+                         piece->ext, piece->ndim, c->v->dtype->itemsize);
     return 0;
 }
+
+/* ----------------------------------------------------------- flat runs */
+
+typedef struct flat_ctx {
+    const lv_view *v;
+    const lvi_stage *s;       /* stage 1: the strided view being reshaped */
+    int64_t w[LV_MAXDIMS];    /* digit weights */
+    int64_t f0;               /* first flat index of the range */
+    char *out;                /* where f0 goes */
+} flat_ctx;
+
+/* Copies flat indices [f, f + count*w[p]) where digits > p are 0 at f. */
+static void flat_box(const flat_ctx *fc, int64_t f, int64_t count, int p)
+{
+    const lvi_stage *s = fc->s;
+    int64_t sz = fc->v->dtype->itemsize, addr = s->offset, rem = f;
+    int64_t ext[LV_MAXDIMS], ss[LV_MAXDIMS], ds[LV_MAXDIMS], stride = sz;
+    for (int q = 0; q < s->ndim; q++) {
+        addr += s->ax[q].stride * (rem / fc->w[q]);
+        rem %= fc->w[q];
+    }
+    for (int q = s->ndim - 1; q >= p; q--) {
+        ext[q - p] = q == p ? count : s->ax[q].n;
+        ss[q - p] = s->ax[q].stride;
+        ds[q - p] = stride;
+        stride *= ext[q - p];
+    }
+    lvi_copy_strided(fc->out + (f - fc->f0) * sz, ds, fc->v->src->data + addr,
+                     ss, ext, s->ndim - p, sz);
+}
+
+/* Covers [f0, f1), which lies within one block of weight w[p-1]. */
+static void flat_range(const flat_ctx *fc, int64_t f0, int64_t f1, int p)
+{
+    int64_t w = fc->w[p], a = f0 / w, b = f1 / w;
+    if (a == b) {
+        if (f0 < f1)
+            flat_range(fc, f0, f1, p + 1);
+        return;
+    }
+    if (f0 % w) {
+        flat_range(fc, f0, (a + 1) * w, p + 1);
+        a++;
+    }
+    if (b > a)
+        flat_box(fc, a * w, b - a, p);
+    if (f1 % w)
+        flat_range(fc, b * w, f1, p + 1);
+}
+
+/* The first axis from which the block spans whole axes, or -1 when the
+ * flat path does not apply. */
+static int flat_axis(const lv_view *v, const lvi_box *box)
+{
+    if (v->nstages != 2 || v->src->kind == LV_SOURCE_RANGE ||
+        !lvi_stage_is_ravel(&v->stages[0], 'C'))
+        return -1;
+    const lvi_stage *s = &v->stages[1];
+    for (int q = 0; q < s->ndim; q++)
+        if (s->ax[q].table)
+            return -1;
+    int k = v->ndim - 1;
+    int64_t run = 1;
+    while (k > 0 && box->start[k] == 0 && box->ext[k] == v->shape[k])
+        run *= box->ext[k--];
+    run *= box->ext[k];
+    return run >= lvi_flat_min ? k : -1;
+}
+
+static void fill_flat(const lv_view *v, const lvi_box *box, int k, char *out)
+{
+    flat_ctx fc = {.v = v, .s = &v->stages[1], .out = out};
+    int64_t w = 1, vw[LV_MAXDIMS], idx[LV_MAXDIMS] = {0};
+    for (int q = fc.s->ndim - 1; q >= 0; q--) {
+        fc.w[q] = w;
+        w *= fc.s->ax[q].n;
+    }
+    w = 1;
+    for (int e = v->ndim - 1; e >= 0; e--) {
+        vw[e] = w;
+        w *= v->shape[e];
+    }
+    int64_t len = box->ext[k] * vw[k], sz = v->dtype->itemsize;
+    for (;;) {
+        fc.f0 = box->start[k] * vw[k];
+        for (int e = 0; e < k; e++)
+            fc.f0 += (box->start[e] + idx[e]) * vw[e];
+        flat_range(&fc, fc.f0, fc.f0 + len, 0);
+        fc.out += len * sz;
+        int e = k - 1;
+        for (; e >= 0 && ++idx[e] == box->ext[e]; e--)
+            idx[e] = 0;
+        if (e < 0)
+            return;
+    }
+}
+
+/* ---------------------------------------------------------- the entry */
 
 static int check_block(const lv_view *v, const int64_t *lo, const int64_t *hi,
                        int64_t outsize, int64_t *need, lv_error *err)
@@ -172,18 +197,13 @@ int lv_view_fill_block(const lv_view *v, const int64_t *lo, const int64_t *hi,
                        void *out, int64_t outsize, lv_error *err)
 {
     int64_t need;
+    int rc = check_block(v, lo, hi, outsize, &need, err);
+    if (rc != LV_OK || need == 0)
+        return rc;
+    if ((rc = lvi_source_check(v->src, err)) != LV_OK)
+        return rc;
     fill_ctx c = {.v = v, .out = out};
     lvi_box box = {.ndim = v->ndim};
-    if (check_block(v, lo, hi, outsize, &need, err) != LV_OK)
-        return err ? err->code : LV_EVALUE;
-    if (need == 0 || v->size == 0)
-        return LV_OK;
-    for (int e = 0; e < v->ndim; e++)
-        if (hi[e] == lo[e])
-            return LV_OK;
-    int rc = lvi_source_check(v->src, err);
-    if (rc != LV_OK)
-        return rc;
     int64_t stride = v->dtype->itemsize;
     for (int e = v->ndim - 1; e >= 0; e--) {
         box.start[e] = lo[e];
@@ -191,9 +211,76 @@ int lv_view_fill_block(const lv_view *v, const int64_t *lo, const int64_t *hi,
         c.ostr[e] = stride;
         stride *= box.ext[e];
     }
+    int k = flat_axis(v, &box);
+    if (k >= 0) {
+        fill_flat(v, &box, k, out);
+        return LV_OK;
+    }
     c.block = &box;
-    rc = lvi_for_each_piece(v, &box, -1, fill_piece, &c);
-    if (rc == LVI_PIECES_NOMEM)
+    if (lvi_for_each_piece(v, &box, -1, fill_piece, &c) == LVI_PIECES_NOMEM)
         return LVI_ERR(err, LV_ENOMEM, "out of memory");
+    return LV_OK;
+}
+
+/* ---------------------------------------------------------- threads */
+
+typedef struct slab {
+    const lv_view *v;
+    int64_t lo[LV_MAXDIMS], hi[LV_MAXDIMS];
+    char *out;
+    int64_t size;
+    int rc;
+    lv_error err;
+} slab;
+
+static void *fill_slab(void *arg)
+{
+    slab *s = arg;
+    s->rc = lv_view_fill_block(s->v, s->lo, s->hi, s->out, s->size, &s->err);
+    return NULL;
+}
+
+int lv_view_fill_block_mt(const lv_view *v, const int64_t *lo,
+                          const int64_t *hi, void *out, int64_t outsize,
+                          int nthreads, lv_error *err)
+{
+    int64_t need;
+    int rc = check_block(v, lo, hi, outsize, &need, err);
+    int a = 0; /* split along the first axis that is not 1 wide */
+    while (rc == LV_OK && a < v->ndim - 1 && hi[a] - lo[a] == 1)
+        a++;
+    int64_t n = v->ndim ? hi[a] - lo[a] : 1;
+    if (nthreads > 64)
+        nthreads = 64;
+    if (rc != LV_OK || nthreads <= 1 || n < 2 || need < (1 << 20))
+        return rc != LV_OK ? rc : lv_view_fill_block(v, lo, hi, out, outsize, err);
+    int t = (int)(n < nthreads ? n : nthreads);
+    slab s[64];
+    pthread_t th[64];
+    bool created[64] = {false};
+    int64_t per = need / n; /* bytes per index of axis a */
+    for (int i = 0; i < t; i++) {
+        s[i] = (slab){.v = v};
+        memcpy(s[i].lo, lo, (size_t)v->ndim * sizeof *lo);
+        memcpy(s[i].hi, hi, (size_t)v->ndim * sizeof *hi);
+        s[i].lo[a] = lo[a] + n * i / t;
+        s[i].hi[a] = lo[a] + n * (i + 1) / t;
+        s[i].out = (char *)out + (s[i].lo[a] - lo[a]) * per;
+        s[i].size = (s[i].hi[a] - s[i].lo[a]) * per;
+        if (i > 0)
+            created[i] = pthread_create(&th[i], NULL, fill_slab, &s[i]) == 0;
+    }
+    for (int i = 0; i < t; i++)
+        if (!created[i])
+            fill_slab(&s[i]); /* slab 0, and any thread that did not start */
+    for (int i = 1; i < t; i++)
+        if (created[i])
+            pthread_join(th[i], NULL);
+    for (int i = 0; i < t; i++)
+        if (s[i].rc != LV_OK) {
+            if (err)
+                *err = s[i].err;
+            return s[i].rc;
+        }
     return LV_OK;
 }

@@ -194,6 +194,16 @@ LVI_HIDDEN void lvi_stage_clear(lvi_stage *s);
 /* Normalises axis e of s: an evenly spaced (or short) table becomes a
  * linear map, its first entry moving into the offset.  Never fails. */
 LVI_HIDDEN void lvi_stage_normalise(lvi_stage *s, int e);
+/* True when s is the contiguous ravel of its own shape in order ('C' or
+ * 'F'): offset 0, no tables, element-unit strides. */
+LVI_HIDDEN bool lvi_stage_is_ravel(const lvi_stage *s, char order);
+/* Copies an N-D box between strided memories (strides in bytes), tiling
+ * transposes; see copy.c. */
+LVI_HIDDEN void lvi_copy_strided(char *dst, const int64_t *ds, const char *src,
+                                 const int64_t *ss, const int64_t *ext, int nd,
+                                 int64_t itemsize);
+/* Shortest flat range (elements) for the block accessor's flat path. */
+LVI_HIDDEN extern int64_t lvi_flat_min;
 /* The address of element j (no bounds check: j must be inside the shape). */
 LVI_HIDDEN int64_t lvi_view_eval(const lv_view *v, const int64_t *j);
 /* Product of n values with overflow check; -1 on overflow. */

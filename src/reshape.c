@@ -141,23 +141,6 @@ static bool nocopy_reshape(const lvi_stage *s0, int ndim, const int64_t *shape,
     return true;
 }
 
-/* True when stage 0 is the contiguous ravel of its shape in order. */
-static bool is_ravel(const lvi_stage *s0, char order)
-{
-    int64_t stride = 1;
-    if (s0->offset != 0)
-        return false;
-    for (int i = 0; i < s0->ndim; i++) {
-        const lvi_axis *a = &s0->ax[order == 'C' ? s0->ndim - 1 - i : i];
-        if (a->n == 1)
-            continue;
-        if (a->table || a->stride != stride)
-            return false;
-        stride *= a->n;
-    }
-    return true;
-}
-
 /* Stage 0 := the ravel of shape in order (element units). */
 static void ravel_stage(lvi_stage *s, int ndim, const int64_t *shape,
                         char order, int op)
@@ -232,7 +215,7 @@ static int reshape_stages(lv_view *nv, int ndim, const int64_t *shape,
         nv->stages[0] = out;
         return LV_OK;
     }
-    if (nv->nstages > 1 && is_ravel(&nv->stages[0], order)) {
+    if (nv->nstages > 1 && lvi_stage_is_ravel(&nv->stages[0], order)) {
         ravel_stage(&nv->stages[0], ndim, shape, order, nv->stages[0].op);
         return LV_OK;
     }

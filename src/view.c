@@ -172,6 +172,22 @@ static void make_empty(lv_view *v)
     s0->offset = 0;
 }
 
+bool lvi_stage_is_ravel(const lvi_stage *s, char order)
+{
+    int64_t stride = 1;
+    if (s->offset != 0)
+        return false;
+    for (int i = 0; i < s->ndim; i++) {
+        const lvi_axis *a = &s->ax[order == 'C' ? s->ndim - 1 - i : i];
+        if (a->n == 1)
+            continue;
+        if (a->table || a->stride != stride)
+            return false;
+        stride *= a->n;
+    }
+    return true;
+}
+
 /* True when stage 0 is the plain C ravel of stage 1's digits (size-1 axes
  * of stage 0 aside), so that unravel(ravel(j)) is the identity. */
 static bool is_plain_ravel(const lvi_stage *s0, const lvi_stage *s1)

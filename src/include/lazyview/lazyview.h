@@ -276,6 +276,12 @@ LV_API int lv_view_fill_block(const lv_view *v, const int64_t *lo,
                               const int64_t *hi, void *out, int64_t outsize,
                               lv_error *err);
 
+/* The same, split over nthreads threads along the first axis wider than 1
+ * (small blocks use one).  The caller may hold no lock the threads need. */
+LV_API int lv_view_fill_block_mt(const lv_view *v, const int64_t *lo,
+                                 const int64_t *hi, void *out, int64_t outsize,
+                                 int nthreads, lv_error *err);
+
 /* ------------------------------------------------------------------ specs */
 
 /*
