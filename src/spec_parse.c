@@ -132,8 +132,10 @@ static int op_fail(parser *ps, const spec_token *at, const char *op, lv_error *c
 {
     char msg[600];
     snprintf(msg, sizeof msg, "%s: %s", op, core->message);
-    int code = core->code;
+    int code = core->code, os_errno = core->os_errno;
     lvi_spec_error(ps->err, code, ps->text, at, "%s", msg);
+    if (ps->err)
+        ps->err->os_errno = os_errno; /* FileNotFoundError stays one */
     return code;
 }
 
