@@ -49,26 +49,32 @@ lib: $(BUILD)/liblazyview.a $(BUILD)/liblazyview.so
 
 $(BUILD)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_CORE) $(OPT) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_CORE) $(OPT) -c $< -o $@
 
 $(BUILD)/san/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_CORE) -O1 -g $(SAN) -c $< -o $@
+	@echo "  CC-SAN  $<"
+	@$(CC) $(CFLAGS_CORE) -O1 -g $(SAN) -c $< -o $@
 
 $(BUILD)/liblazyview.a: $(LIB_OBJ)
-	ar rcs $@ $^
+	@echo "  AR      $@"
+	@ar rcs $@ $^
 
 $(BUILD)/liblazyview.so: $(LIB_OBJ)
-	$(CC) -shared -o $@ $^ -lm -lpthread
+	@echo "  LD      $@"
+	@$(CC) -shared -o $@ $^ -lm -lpthread
 
 $(BUILD)/tests/%: tests/c/%.c $(BUILD)/liblazyview.a tests/c/oracle.h | $(STAMP_APT)
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) -O1 -g -Isrc -Isrc/include -Icodegen -Itests/c $< \
+	@echo "  TEST    $@"
+	@$(CC) $(CSTD) $(WARN) -O1 -g -Isrc -Isrc/include -Icodegen -Itests/c $< \
 	    $(BUILD)/liblazyview.a -lcmocka -lm -lpthread -o $@
 
 $(BUILD)/tests-san/%: tests/c/%.c $(SAN_OBJ) tests/c/oracle.h | $(STAMP_APT)
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc -Isrc/include -Icodegen -Itests/c $< \
+	@echo "  TEST    $@"
+	@$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc -Isrc/include -Icodegen -Itests/c $< \
 	    $(SAN_OBJ) -lcmocka -lm -lpthread -o $@
 
 test: deps lib ext ctest ctest-san pytest

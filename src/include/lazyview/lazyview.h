@@ -282,6 +282,43 @@ LV_API int lv_view_fill_block_mt(const lv_view *v, const int64_t *lo,
                                  const int64_t *hi, void *out, int64_t outsize,
                                  int nthreads, lv_error *err);
 
+/* ----------------------------------------------------------------- plans */
+
+/*
+ * A view's index map, for code generators.  Stage 0 maps the index j to
+ * x = offset + sum_e map_e(j_e); each later stage unravels x into C-order
+ * digits of its extents (the first axis is the most significant digit) and
+ * maps them the same way; the last stage's value is the byte offset into
+ * the source (memory) or the position in the range.
+ */
+typedef struct lv_plan_axis {
+    int64_t n;             /* extent (a digit's radix for stages >= 1) */
+    int64_t stride;        /* the linear map, when table is NULL */
+    const int64_t *table;  /* else map(i) = table[i]; borrowed from the view */
+} lv_plan_axis;
+
+LV_API int lv_view_nstages(const lv_view *v);
+/* Fills *offset, *ndim and axes[0..*ndim) (LV_MAXDIMS entries) for stage k. */
+LV_API int lv_view_stage(const lv_view *v, int k, int64_t *offset, int *ndim,
+                         lv_plan_axis *axes, lv_error *err);
+
+/* How a range computes its values (NumPy's rules, see range.c): arange
+ * element k is first (k == 0), second (k == 1), else first + k * delta in
+ * the dtype's arithmetic; linspace element k is k * step + start in float64
+ * ((k / div) * (stop - start) + start when step == 0; stop when endpoint
+ * and k == num - 1), then cast (integer dtypes floor first). */
+typedef struct lv_range_info {
+    bool linspace;
+    int64_t n;
+    int64_t ifirst, idelta;            /* integer arange */
+    double ffirst, fsecond, fdelta;    /* float arange */
+    double start, stop, step, div;     /* linspace */
+    bool endpoint;
+} lv_range_info;
+/* LV_ETYPE unless src is a range. */
+LV_API int lv_source_range_info(const lv_source *src, lv_range_info *out,
+                                lv_error *err);
+
 /* ------------------------------------------------------------------ specs */
 
 /*
