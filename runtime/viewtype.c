@@ -444,6 +444,43 @@ static PyObject *view_compute(ViewObject *self, PyObject *const *args,
     return out;
 }
 
+/* _block_mean(factors, lo, hi): a float64 ndarray of block means (see
+ * lv_view_fill_mean_block), GIL released. */
+static PyObject *view_block_mean(ViewObject *self, PyObject *const *args,
+                                 Py_ssize_t nargs)
+{
+    int64_t f[LV_MAXDIMS], lo[LV_MAXDIMS], hi[LV_MAXDIMS];
+    npy_intp dims[LV_MAXDIMS];
+    int n = lv_view_ndim(self->view);
+    lv_error err;
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "_block_mean(factors, lo, hi)");
+        return NULL;
+    }
+    if (lvpy_shape(args[0], "factors", f) != n || lvpy_shape(args[1], "lo", lo) != n ||
+        lvpy_shape(args[2], "hi", hi) != n) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_ValueError, "factors, lo and hi need %d entries", n);
+        return NULL;
+    }
+    for (int k = 0; k < n; k++)
+        dims[k] = (npy_intp)(hi[k] > lo[k] ? hi[k] - lo[k] : 0);
+    PyObject *out = PyArray_SimpleNew(n, dims, NPY_FLOAT64);
+    if (out == NULL)
+        return NULL;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = lv_view_fill_mean_block(self->view, f, lo, hi,
+                                 PyArray_DATA((PyArrayObject *)out),
+                                 (int64_t)PyArray_NBYTES((PyArrayObject *)out), &err);
+    Py_END_ALLOW_THREADS
+    if (rc != LV_OK) {
+        Py_DECREF(out);
+        return lvpy_raise(state_of((PyObject *)self), &err);
+    }
+    return out;
+}
+
 static PyObject *view_address(ViewObject *self, PyObject *arg)
 {
     int64_t idx[LV_MAXDIMS], a;
@@ -528,6 +565,9 @@ static PyMethodDef view_methods[] = {
      "copied or computed in C by `threads` threads (default: all CPUs)."},
     {"_block", (PyCFunction)(void (*)(void))view_block, METH_FASTCALL,
      "_block(lo, hi)\n--\n\nA new ndarray with elements lo <= i < hi."},
+    {"_block_mean", (PyCFunction)(void (*)(void))view_block_mean, METH_FASTCALL,
+     "_block_mean(factors, lo, hi)\n--\n\nBlock means of a pyramid level "
+     "(float64), read straight from this view."},
     {"_address", (PyCFunction)view_address, METH_O,
      "_address(index)\n--\n\nThe byte offset (or range position) of one element."},
     {NULL, NULL, 0, NULL},

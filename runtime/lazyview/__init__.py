@@ -13,10 +13,11 @@ from ._core import (MAXDIMS, NotStridedError, SpecError, View, __version__,
                     open_raw, parse)
 
 __all__ = ["View", "NotStridedError", "SpecError", "from_buffer", "from_array",
-           "open_raw", "arange", "linspace", "asarray", "parse", "MAXDIMS",
+           "open_raw", "arange", "linspace", "asarray", "parse", "multiscale", "MAXDIMS",
            "__version__"]
 
 from . import _lazy
+from .multiscale import multiscale
 
 View.to_dask = _lazy.view_to_dask
 View.__reduce__ = _lazy.view_reduce

@@ -43,12 +43,17 @@ def auto_chunks(shape):
     return tuple(reversed(chunks)) + (crow, ccol)
 
 
-def normalize(v, chunks):
-    """A dask chunks tuple for view ``v`` from 'auto', None or a dask spec."""
+def normalize_shape(shape, chunks, dtype):
+    """A dask chunks tuple for `shape` from 'auto', None or a dask spec."""
     from dask.array.core import normalize_chunks
     if chunks is None or (isinstance(chunks, str) and chunks == "auto"):
-        chunks = auto_chunks(v.shape)
-    return normalize_chunks(chunks, v.shape, dtype=v.dtype)
+        chunks = auto_chunks(shape)
+    return normalize_chunks(chunks, tuple(shape), dtype=dtype)
+
+
+def normalize(v, chunks):
+    """A dask chunks tuple for view ``v`` from 'auto', None or a dask spec."""
+    return normalize_shape(v.shape, chunks, v.dtype)
 
 
 class BlockReader:

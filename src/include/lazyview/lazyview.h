@@ -282,6 +282,16 @@ LV_API int lv_view_fill_block_mt(const lv_view *v, const int64_t *lo,
                                  const int64_t *hi, void *out, int64_t outsize,
                                  int nthreads, lv_error *err);
 
+/*
+ * Block means for pyramids: out (float64, C order) receives elements
+ * lo <= j < hi of the level whose element j is the mean of v over the window
+ * [j_a*factors[a], min((j_a+1)*factors[a], n_a)) on each axis a.  Reads the
+ * window straight from v (one pass); bool, integer and float elements.
+ */
+LV_API int lv_view_fill_mean_block(const lv_view *v, const int64_t *factors,
+                                   const int64_t *lo, const int64_t *hi,
+                                   double *out, int64_t outsize, lv_error *err);
+
 /* ----------------------------------------------------------------- plans */
 
 /*
