@@ -36,7 +36,12 @@ CTEST_SRC := $(wildcard tests/c/test_*.c)
 CTESTS := $(CTEST_SRC:tests/c/%.c=$(BUILD)/tests/%)
 CTESTS_SAN := $(CTEST_SRC:tests/c/%.c=$(BUILD)/tests-san/%)
 
-APT_PKGS := libcmocka-dev clang libclang-rt-14-dev xvfb
+# cmocka for the C tests; clang for libFuzzer; Xvfb and the X/GL libraries
+# Qt needs for headless napari.
+APT_PKGS := libcmocka-dev clang libclang-rt-14-dev xvfb libgl1-mesa-dri libegl1 \
+            libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-xinerama0 \
+            libxcb-image0 libxcb-render-util0 libxcb-randr0 libxcb-xfixes0 \
+            libxcb-shape0 libfontconfig1 libdbus-1-3
 STAMP_APT := $(BUILD)/.apt-stamp
 STAMP_VENV := $(VENV)/.stamp
 
@@ -106,10 +111,12 @@ $(STAMP_APT):
 	fi
 	@touch $@
 
-$(STAMP_VENV): requirements-dev.txt
+$(STAMP_VENV): requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install -q --upgrade pip
 	$(VPY) -m pip install -q -r requirements-dev.txt
+	@# an editable install registers the napari plugin's entry point
+	$(VPY) -m pip install -q --no-build-isolation --no-deps -e .
 	@touch $@
 
 clean:

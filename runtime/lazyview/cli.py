@@ -162,8 +162,9 @@ def cmd_emit(args):
 
 def cmd_view(args):
     from . import napari_view
-    v, _, name = load(args.spec)
-    napari_view.view(v, name=name, method=args.method)
+    from .napari_reader import spec_hints
+    v, text, name = load(args.spec)
+    napari_view.view(v, name=name, method=args.method, hints=spec_hints(text))
 
 
 def build_parser():
