@@ -6,7 +6,10 @@
  * punctuation the grammar needs, '#' comments.  Inside brackets newlines
  * are ignored (implicit line joining), so a chain may span lines inside
  * parentheses exactly as in Python.  Every token keeps its line, column and
- * byte span so that errors can quote the text.
+ * byte span so that errors can quote the text.  Strings decode as Python
+ * decodes a str and encode it as UTF-8 (so "\xe9" is the two bytes of 'é');
+ * they can never hold a NUL byte, since every string ends up as a C string
+ * (a path, a dtype).  Columns count bytes.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -22,6 +25,7 @@ typedef struct lexer {
     size_t len, pos;
     int line, col;
     int depth;            /* bracket nesting */
+    size_t opens[LV_SPEC_MAX_DEPTH]; /* token index of each open bracket */
     spec_tokens *toks;
     lv_error *err;
     const char *text;
@@ -36,19 +40,29 @@ const char *lvi_spec_tok_name(int kind)
     return kind >= 0 && kind <= TK_ELLIPSIS ? names[kind] : "a token";
 }
 
+/* Writes " near '<up to 40 bytes of s>'" into near (at least 180 bytes),
+ * printable ASCII as is and every other byte as \xNN, so that the message
+ * is valid UTF-8 whatever the spec holds (the Python runtime decodes it). */
+static void near_text(char *near, const char *s, size_t len)
+{
+    size_t n = len < 40 ? len : 40, k = (size_t)sprintf(near, " near '");
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        k += (size_t)sprintf(near + k, c >= 0x20 && c < 0x7f ? "%c" : "\\x%02x", c);
+    }
+    sprintf(near + k, "%s'", len > 40 ? "..." : "");
+}
+
 int lvi_spec_error(lv_error *err, int code, const char *text,
                    const spec_token *at, const char *fmt, ...)
 {
-    char msg[400], near[48] = "";
+    char msg[400], near[200] = "";
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (at && at->kind != TK_EOF && at->kind != TK_NEWLINE && text) {
-        size_t n = at->len < 40 ? at->len : 40;
-        snprintf(near, sizeof near, " near '%.*s%s'", (int)n, text + at->start,
-                 at->len > 40 ? "..." : "");
-    }
+    if (at && at->kind != TK_EOF && at->kind != TK_NEWLINE && text)
+        near_text(near, text + at->start, at->len);
     lvi_error_set(err, code, 0, "line %d, column %d: %s%s",
                   at ? at->line : 0, at ? at->col : 0, msg, near);
     if (err) {
@@ -135,13 +149,18 @@ static int lex_number(lexer *lx)
         return LVI_ERR(lx->err, LV_ENOMEM, "out of memory");
     char *end;
     errno = 0;
-    if (is_float)
+    if (is_float) {
         t->fval = strtod(buf, &end);
-    else
-        t->ival = strtoll(buf, &end, base);
+    } else {
+        /* up to 2**63, which only '-' makes an int64 (the parser checks) */
+        unsigned long long u = strtoull(buf, &end, base);
+        if (u > 1ull << 63)
+            errno = ERANGE;
+        t->ival = u == 1ull << 63 ? INT64_MIN : (int64_t)u;
+    }
     if (k == 0 || *end != '\0')
         return lex_fail(lx, start, "malformed number");
-    if (errno == ERANGE)
+    if (errno == ERANGE && (!is_float || isinf(t->fval))) /* underflow is fine */
         return lex_fail(lx, start, is_float ? "number out of range"
                                             : "integer does not fit in int64");
     return LV_OK;
@@ -152,24 +171,44 @@ static int hexval(char c)
     return isdigit((unsigned char)c) ? c - '0' : tolower((unsigned char)c) - 'a' + 10;
 }
 
-/* Decodes one escape after a backslash into out; returns bytes consumed. */
-static int lex_escape(lexer *lx, lvi_str *out, size_t start)
+/* Appends code point cp (< 0x800) encoded as UTF-8, as Python encodes a str. */
+static void put_code_point(lvi_str *out, unsigned cp)
+{
+    if (cp < 0x80)
+        lvi_str_printf(out, "%c", (char)cp);
+    else
+        lvi_str_printf(out, "%c%c", (char)(0xc0 | cp >> 6), (char)(0x80 | (cp & 0x3f)));
+}
+
+/* Decodes one escape after a backslash into out (Python's rules: simple
+ * escapes, \xHH, octal \ooo); returns the bytes consumed, -1 for an
+ * unknown escape, -2 for one that makes a NUL. */
+static int lex_escape(lexer *lx, lvi_str *out)
 {
     const char *s = lx->s + lx->pos;
     size_t left = lx->len - lx->pos;
-    static const char plain[] = "\\'\"ntr0ab";
-    static const char value[] = "\\'\"\n\t\r\0\a\b";
+    static const char plain[] = "\\'\"ntrabfv";
+    static const char value[] = "\\'\"\n\t\r\a\b\f\v";
     const char *p = left ? memchr(plain, s[0], sizeof plain - 1) : NULL;
+    unsigned cp = 0;
+    int n = 0;
     if (p) {
         lvi_str_printf(out, "%c", value[p - plain]);
         return 1;
     }
     if (left >= 3 && s[0] == 'x' && isxdigit((unsigned char)s[1]) &&
         isxdigit((unsigned char)s[2])) {
-        lvi_str_printf(out, "%c", (char)(hexval(s[1]) * 16 + hexval(s[2])));
-        return 3;
+        cp = (unsigned)(hexval(s[1]) * 16 + hexval(s[2]));
+        n = 3;
     }
-    return -1;
+    while (n < 3 && (size_t)n < left && s[n] >= '0' && s[n] <= '7')
+        cp = cp * 8 + (unsigned)(s[n++] - '0');
+    if (n == 0)
+        return -1;
+    if (cp == 0)
+        return -2;
+    put_code_point(out, cp);
+    return n;
 }
 
 static int lex_string(lexer *lx)
@@ -187,10 +226,11 @@ static int lex_string(lexer *lx)
             lvi_str_printf(&out, "%c", c);
             continue;
         }
-        int n = lex_escape(lx, &out, start);
+        int n = lex_escape(lx, &out);
         if (n < 0) {
             free(lvi_str_take(&out));
-            return lex_fail(lx, start, "unknown escape in string");
+            return lex_fail(lx, start, n == -1 ? "unknown escape in string"
+                            : "a string cannot hold a NUL character");
         }
         advance(lx, (size_t)n);
     }
@@ -211,6 +251,27 @@ static int lex_string(lexer *lx)
     return LV_OK;
 }
 
+/* A closing bracket must match the innermost open one (Python's check). */
+static int lex_close(lexer *lx, size_t start)
+{
+    char c = lx->s[start];
+    if (lx->depth == 0) {
+        advance(lx, 1);
+        return lex_fail(lx, start, c == ')' ? "unmatched ')'" : "unmatched ']'");
+    }
+    const spec_token *open = &lx->toks->t[lx->opens[lx->depth - 1]];
+    char o = lx->text[open->start];
+    if ((o == '(') != (c == ')')) {
+        char what[96];
+        snprintf(what, sizeof what, "'%c' does not match '%c' at line %d, "
+                 "column %d", c, o, open->line, open->col);
+        advance(lx, 1);
+        return lex_fail(lx, start, what);
+    }
+    lx->depth--;
+    return LV_OK;
+}
+
 static int lex_punct(lexer *lx)
 {
     static const char chars[] = "()[],.:=-";
@@ -228,13 +289,16 @@ static int lex_punct(lexer *lx)
         return lex_fail(lx, start, "unexpected character");
     }
     if (c == '(' || c == '[') {
-        if (++lx->depth > LV_SPEC_MAX_DEPTH) {
+        if (lx->depth == LV_SPEC_MAX_DEPTH) {
             advance(lx, 1);
             return lex_fail_code(lx, start, LV_ELIMIT, "brackets nest deeper "
                                  "than the limit of 64");
         }
-    } else if ((c == ')' || c == ']') && lx->depth > 0) {
-        lx->depth--;
+        lx->opens[lx->depth++] = lx->toks->n;
+    } else if (c == ')' || c == ']') {
+        int rc = lex_close(lx, start);
+        if (rc != LV_OK)
+            return rc;
     }
     advance(lx, 1);
     return push(lx, kinds[p - chars], start) ? LV_OK : LVI_ERR(lx->err, LV_ENOMEM, "out of memory");
@@ -290,6 +354,25 @@ static int lex_one(lexer *lx)
     return lex_punct(lx);
 }
 
+/* Reports the NUL byte at text[off] at its own line and column. */
+static int lex_nul(lexer *lx, size_t off)
+{
+    for (; lx->pos < off; lx->pos++) {
+        lx->col = lx->s[lx->pos] == '\n' ? 1 : lx->col + 1;
+        lx->line += lx->s[lx->pos] == '\n';
+    }
+    advance(lx, 1);
+    return lex_fail(lx, off, "NUL byte in the spec");
+}
+
+/* Python's message for a bracket left open at the end: at the bracket. */
+static int lex_unclosed(lexer *lx)
+{
+    const spec_token *open = &lx->toks->t[lx->opens[lx->depth - 1]];
+    return lvi_spec_error(lx->err, LV_ESPEC, lx->text, open, "'%c' was never "
+                          "closed", lx->text[open->start]);
+}
+
 int lvi_spec_lex(const char *text, size_t len, spec_tokens *toks, lv_error *err)
 {
     lexer lx = {.s = text, .len = len, .line = 1, .col = 1, .toks = toks,
@@ -297,9 +380,9 @@ int lvi_spec_lex(const char *text, size_t len, spec_tokens *toks, lv_error *err)
     if (len > LV_SPEC_MAX_BYTES)
         return LVI_ERR(err, LV_ELIMIT, "spec is %zu bytes; at most %d are "
                        "accepted", len, LV_SPEC_MAX_BYTES);
-    if (memchr(text, '\0', len))
-        return lex_fail(&lx, (size_t)((const char *)memchr(text, '\0', len) - text),
-                        "NUL byte in the spec");
+    const char *nul = memchr(text, '\0', len);
+    if (nul)
+        return lex_nul(&lx, (size_t)(nul - text));
     for (;;) {
         int rc = lex_space(&lx);
         if (rc != LV_OK)
@@ -309,6 +392,8 @@ int lvi_spec_lex(const char *text, size_t len, spec_tokens *toks, lv_error *err)
         if ((rc = lex_one(&lx)) != LV_OK)
             return rc;
     }
+    if (lx.depth > 0)
+        return lex_unclosed(&lx);
     if (push(&lx, TK_NEWLINE, len) == NULL || push(&lx, TK_EOF, len) == NULL)
         return LVI_ERR(err, LV_ENOMEM, "out of memory");
     return LV_OK;
@@ -344,8 +429,9 @@ void lvi_spec_quote(lvi_str *b, const char *s)
 void lvi_spec_float(lvi_str *b, double f)
 {
     char buf[64];
-    if (isnan(f) || isinf(f)) {
-        lvi_str_printf(b, "float(\"%s\")", isnan(f) ? "nan" : f > 0 ? "inf" : "-inf");
+    if (isnan(f) || isinf(f)) { /* the sign of a NaN too: float("-nan") */
+        lvi_str_printf(b, "float(\"%s%s\")", signbit(f) ? "-" : "",
+                       isnan(f) ? "nan" : "inf");
         return;
     }
     for (int prec = 1; prec <= 17; prec++) {

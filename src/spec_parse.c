@@ -8,7 +8,11 @@
  * Bindings (name = expr) live in a small table; the value of the last
  * statement, which must be a view, is the result.  Recursion is bounded by
  * the lexer's bracket-depth limit.  Everything a value owns (strings,
- * items, view references) is released on every path.
+ * items, view references) is released on every path.  A bound name's value
+ * is shared, not copied: the strings and items of a use borrow from the
+ * binding, which lives until the parse ends (so `b = [a, a]` chains cost
+ * O(1) per use, and borrowed trees are never walked by value_free; only
+ * record_text walks them, with its own depth and size limits).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +32,7 @@ typedef struct value {
     char *s;                  /* STR (owned) */
     struct value *items;      /* LIST, TUPLE (owned) */
     int n;
+    bool borrowed;            /* s and items belong to a binding */
     lv_view *view;            /* VIEW (owned reference) */
     lv_source *src;           /* BUFFER (borrowed) */
 } value;
@@ -57,32 +62,24 @@ typedef struct arg {
 
 static void value_free(value *v)
 {
-    for (int k = 0; k < v->n; k++)
+    for (int k = 0; !v->borrowed && k < v->n; k++)
         value_free(&v->items[k]);
-    free(v->items);
-    free(v->s);
+    if (!v->borrowed) {
+        free(v->items);
+        free(v->s);
+    }
     lv_view_free(v->view);
     *v = (value){.kind = V_NONE};
 }
 
-static int value_copy(value *dst, const value *src, lv_error *err)
+/* dst becomes a use of src, which must outlive it: its strings and items
+ * are borrowed, its view is a new reference.  Never fails. */
+static void value_share(value *dst, const value *src)
 {
     *dst = *src;
-    dst->s = NULL;
-    dst->items = NULL;
-    dst->n = 0;
+    dst->borrowed = true;
     if (src->view)
         dst->view = lv_view_ref(src->view);
-    if (src->s && (dst->s = strdup(src->s)) == NULL)
-        return LVI_ERR(err, LV_ENOMEM, "out of memory");
-    if (src->n) {
-        if ((dst->items = calloc((size_t)src->n, sizeof *dst->items)) == NULL)
-            return LVI_ERR(err, LV_ENOMEM, "out of memory");
-        for (int k = 0; k < src->n; k++, dst->n++)
-            if (value_copy(&dst->items[k], &src->items[k], err) != LV_OK)
-                return LV_ENOMEM;
-    }
-    return LV_OK;
 }
 
 static const spec_token *peek(const parser *ps)
@@ -131,7 +128,10 @@ static bool is_name(const parser *ps, const spec_token *t, const char *name)
 static int op_fail(parser *ps, const spec_token *at, const char *op, lv_error *core)
 {
     char msg[600];
-    snprintf(msg, sizeof msg, "%s: %s", op, core->message);
+    size_t n = strlen(op);
+    bool named = strncmp(core->message, op, n) == 0 && core->message[n] == ':';
+    snprintf(msg, sizeof msg, "%s%s%s", named ? "" : op, named ? "" : ": ",
+             core->message); /* "arange: step ...", not "arange: arange: ..." */
     int code = core->code, os_errno = core->os_errno;
     lvi_spec_error(ps->err, code, ps->text, at, "%s", msg);
     if (ps->err)
@@ -208,7 +208,13 @@ static int parse_primary(parser *ps, value *out)
     const spec_token *t = peek(ps);
     *out = (value){.at = t};
     switch (t->kind) {
-    case TK_INT: next(ps); out->kind = V_INT; out->i = t->ival; break;
+    case TK_INT:
+        if (t->ival == INT64_MIN) /* 2**63: only -2**63 fits */
+            return fail_at(ps, t, "%s", "integer does not fit in int64");
+        next(ps);
+        out->kind = V_INT;
+        out->i = t->ival;
+        break;
     case TK_FLOAT: next(ps); out->kind = V_FLOAT; out->f = t->fval; break;
     case TK_ELLIPSIS: next(ps); out->kind = V_ELLIPSIS; break;
     case TK_STRING:
@@ -227,8 +233,9 @@ static int parse_primary(parser *ps, value *out)
             return fail_at(ps, n, "%s", "expected a number after '-'");
         next(ps);
         out->kind = n->kind == TK_INT ? V_INT : V_FLOAT;
-        out->i = -n->ival;
+        out->i = n->ival == INT64_MIN ? INT64_MIN : -n->ival;
         out->f = -n->fval;
+        t = n; /* the value's text ends with the number */
         break;
     }
     default:
@@ -271,6 +278,16 @@ static int parse_args(parser *ps, arg *args, int *nargs)
     return expect(ps, TK_RPAREN, "to close the argument list");
 }
 
+static int too_many_positional(parser *ps, const spec_token *fn,
+                               const spec_token *at, int npos)
+{
+    char msg[120];
+    snprintf(msg, sizeof msg, "too many positional arguments for %.*s (it "
+             "takes at most %d)", (int)(fn->len < 40 ? fn->len : 40),
+             ps->text + fn->start, npos);
+    return fail_at(ps, at, "%s", msg);
+}
+
 /* Binds args to parameter names (the first npos may be positional, the
  * first nreq are required); out[i] points into args or is NULL. */
 static int bind(parser *ps, const spec_token *fn, arg *args, int n,
@@ -289,8 +306,7 @@ static int bind(parser *ps, const spec_token *fn, arg *args, int n,
             if (is_name(ps, args[k].name, names[i]))
                 slot = i;
         if (slot == -2)
-            return fail_at(ps, args[k].v.at, "too many positional arguments "
-                           "for %s", names[0]);
+            return too_many_positional(ps, fn, args[k].v.at, npos);
         if (slot < 0)
             return fail_at(ps, args[k].name, "%s", "unexpected keyword argument");
         if (out[slot])
@@ -319,7 +335,8 @@ static int want_shape(parser *ps, const value *v, const char *what, int64_t *out
         return 1;
     }
     if ((v->kind != V_TUPLE && v->kind != V_LIST) || v->n > LV_MAXDIMS) {
-        fail_at(ps, v->at, "expected a tuple of at most 32 integers for %s", what);
+        fail_at(ps, v->at, "expected an integer or a tuple of at most 32 "
+                "integers for %s", what);
         return -1;
     }
     for (int k = 0; k < v->n; k++)
@@ -350,7 +367,41 @@ static int want_order(parser *ps, const value *v, char *out)
     return LV_OK;
 }
 
-/* A dtype: a string, or a record list parsed from its own text. */
+#define RECORD_MAX_TEXT (1 << 20) /* longest record dtype text built */
+
+/* Writes v, a record list or one of its parts, as the descr text that
+ * lv_dtype_parse reads (strings in single quotes, ' and \ escaped).
+ * Bounded in depth and length: through bindings a list may be shared many
+ * times over (`b = [a, a]`). */
+static int record_text(parser *ps, const value *v, lvi_str *b, int depth)
+{
+    if (depth > LV_SPEC_MAX_DEPTH || b->len > RECORD_MAX_TEXT)
+        return lvi_spec_error(ps->err, LV_ELIMIT, ps->text, v->at, "%s",
+                              "record dtype nests too deeply or is too long");
+    if (v->kind == V_INT) {
+        lvi_str_printf(b, "%lld", (long long)v->i);
+    } else if (v->kind == V_STR) {
+        lvi_str_printf(b, "'");
+        for (const char *c = v->s; *c; c++)
+            lvi_str_printf(b, *c == '\'' || *c == '\\' ? "\\%c" : "%c", *c);
+        lvi_str_printf(b, "'");
+    } else if (v->kind == V_LIST || v->kind == V_TUPLE) {
+        lvi_str_printf(b, v->kind == V_LIST ? "[" : "(");
+        for (int k = 0; k < v->n; k++) {
+            lvi_str_printf(b, k ? ", " : "");
+            int rc = record_text(ps, &v->items[k], b, depth + 1);
+            if (rc != LV_OK)
+                return rc;
+        }
+        lvi_str_printf(b, v->kind == V_LIST ? "]" : v->n == 1 ? ",)" : ")");
+    } else {
+        return fail_at(ps, v->at, "%s", "a record dtype holds only strings, "
+                       "integers, lists and tuples");
+    }
+    return LV_OK;
+}
+
+/* A dtype: a string, or a record list written out by record_text. */
 static lv_dtype *want_dtype(parser *ps, const value *v)
 {
     lv_error e;
@@ -358,7 +409,12 @@ static lv_dtype *want_dtype(parser *ps, const value *v)
     if (v->kind == V_STR) {
         dt = lv_dtype_parse(v->s, &e);
     } else if (v->kind == V_LIST) {
-        char *text = strndup(ps->text + v->at->start, v->end - v->at->start);
+        lvi_str b = {0};
+        if (record_text(ps, v, &b, 0) != LV_OK) {
+            free(lvi_str_take(&b));
+            return NULL;
+        }
+        char *text = lvi_str_take(&b);
         dt = text ? lv_dtype_parse(text, &e) : NULL;
         if (text == NULL)
             e = (lv_error){.code = LV_ENOMEM, .message = "out of memory"};
@@ -478,14 +534,16 @@ static int src_arange(parser *ps, const spec_token *fn, arg *a, int n, value *ou
     value *p[4];
     lv_scalar s[3] = {{0}, {0}, {.i = 1}};
     lv_dtype *dt;
-    if (bind(ps, fn, a, n, names, 3, 1, p) != LV_OK)
+    if (bind(ps, fn, a, n, names, 3, 0, p) != LV_OK)
         return LV_ESPEC;
+    if (p[0] == NULL && p[1] == NULL)
+        return fail_at(ps, fn, "%s", "missing required argument 'stop'");
     int first = p[1] == NULL ? 1 : 0; /* arange(stop) */
-    for (int k = 0; k < 3; k++)
-        if (p[k] && want_number(ps, p[k], names[k + first], &s[k + first]) != LV_OK)
-            return LV_ESPEC;
     if (first && p[2])
         return fail_at(ps, p[2]->at, "%s", "arange: step given without stop");
+    for (int k = 0; k < 3 - first; k++)
+        if (p[k] && want_number(ps, p[k], names[k + first], &s[k + first]) != LV_OK)
+            return LV_ESPEC;
     if (range_dtype(ps, p[3], &dt) != LV_OK)
         return LV_ESPEC;
     lv_error e;
@@ -575,10 +633,10 @@ static int parse_name(parser *ps, const spec_token *t, value *out)
     }
     for (int k = ps->nbinds - 1; k >= 0; k--)
         if (is_name(ps, t, ps->binds[k].name)) {
-            int rc = value_copy(out, &ps->binds[k].v, ps->err);
+            value_share(out, &ps->binds[k].v);
             out->at = t;
             out->end = t->start + t->len;
-            return rc;
+            return LV_OK;
         }
     for (int k = 0; k < ps->nbuffers; k++)
         if (is_name(ps, t, ps->buffers[k].name)) {
@@ -608,16 +666,32 @@ static int int_list(parser *ps, arg *a, int n, const char *what, int64_t *out)
     return n;
 }
 
+/* Axis numbers as ints.  One that no view can have is reported here, at
+ * the op's name as the core would, but with the number as written (the
+ * core would see it cut down to an int). */
+static int want_axes(parser *ps, const spec_token *fn, int k, const int64_t *ax,
+                     int *axes)
+{
+    for (int i = 0; i < k; i++) {
+        if (ax[i] < -LV_MAXDIMS || ax[i] >= LV_MAXDIMS) {
+            char msg[120];
+            snprintf(msg, sizeof msg, "%.*s: axis %lld is out of bounds",
+                     (int)(fn->len < 40 ? fn->len : 40), ps->text + fn->start,
+                     (long long)ax[i]);
+            return lvi_spec_error(ps->err, LV_EVALUE, ps->text, fn, "%s", msg);
+        }
+        axes[i] = (int)ax[i];
+    }
+    return LV_OK;
+}
+
 static lv_view *m_transpose(parser *ps, const lv_view *v, const spec_token *fn,
                             arg *a, int n, lv_error *e)
 {
     int64_t ax[LV_MAXDIMS];
     int axes[LV_MAXDIMS], k = int_list(ps, a, n, "axes", ax);
-    if (k < 0)
+    if (k < 0 || want_axes(ps, fn, k, ax, axes) != LV_OK)
         return NULL;
-    for (int i = 0; i < k; i++)
-        axes[i] = ax[i] < -LV_MAXDIMS - 1 || ax[i] > LV_MAXDIMS ? LV_MAXDIMS + 1
-                                                                 : (int)ax[i];
     return lv_view_transpose(v, k, axes, e);
 }
 
@@ -645,13 +719,13 @@ static lv_view *m_reinterpret(parser *ps, const lv_view *v, const spec_token *fn
     static const char *const names[] = {"dtype", "axis", NULL};
     value *p[2];
     int64_t axis = LV_AXIS_NONE;
+    int ax = LV_AXIS_NONE;
     if (bind(ps, fn, a, n, names, 1, 1, p) != LV_OK ||
-        (p[1] && p[1]->kind != V_NONE && want_int(ps, p[1], "axis", &axis) != LV_OK))
+        (p[1] && p[1]->kind != V_NONE && (want_int(ps, p[1], "axis", &axis) != LV_OK ||
+                                          want_axes(ps, fn, 1, &axis, &ax) != LV_OK)))
         return NULL;
-    if (axis != LV_AXIS_NONE && (axis < -LV_MAXDIMS - 1 || axis > LV_MAXDIMS))
-        axis = LV_MAXDIMS + 1; /* out of range for the core to report */
     lv_dtype *dt = want_dtype(ps, p[0]);
-    lv_view *r = dt ? lv_view_reinterpret(v, dt, (int)axis, e) : NULL;
+    lv_view *r = dt ? lv_view_reinterpret(v, dt, ax, e) : NULL;
     lv_dtype_free(dt);
     return r;
 }
@@ -667,9 +741,8 @@ static lv_view *m_flip(parser *ps, const lv_view *v, const spec_token *fn,
         return NULL;
     if (p[0] && p[0]->kind != V_NONE && (k = want_shape(ps, p[0], "axis", ax)) < 0)
         return NULL;
-    for (int i = 0; i < k; i++)
-        axes[i] = ax[i] < -LV_MAXDIMS - 1 || ax[i] > LV_MAXDIMS ? LV_MAXDIMS + 1
-                                                                 : (int)ax[i];
+    if (want_axes(ps, fn, k, ax, axes) != LV_OK)
+        return NULL;
     return lv_view_flip(v, k, axes, e);
 }
 
@@ -813,7 +886,10 @@ static int slice_rest(parser *ps, lv_index *it)
     return rc;
 }
 
-static int key_item(parser *ps, key *k, bool *only_tuple, value *single)
+/* One item of a key.  A tuple as the first item is left in *first (its
+ * slot reserved) until the whole key is known: alone it is the key itself,
+ * v[(1, None)] meaning v[1, None]; otherwise it is a gather. */
+static int key_item(parser *ps, key *k, value *first)
 {
     if (k->n == MAX_ITEMS)
         return fail_at(ps, peek(ps), "%s", "too many index items");
@@ -834,15 +910,15 @@ static int key_item(parser *ps, key *k, bool *only_tuple, value *single)
         k->n++;
         if (rc == LV_OK)
             rc = slice_rest(ps, it);
+    } else if (rc == LV_OK && first && v.kind == V_TUPLE) {
+        *it = (lv_index){0};
+        k->n++;
+        *first = v;
+        return LV_OK;
     } else if (rc == LV_OK) {
-        *only_tuple = v.kind == V_TUPLE;
         rc = value_item(ps, &v, it);
         if (rc == LV_OK)
             k->n++;
-        if (rc == LV_OK && single && v.kind == V_TUPLE) {
-            *single = v; /* kept in case the whole key is this tuple */
-            return LV_OK;
-        }
     }
     value_free(&v);
     return rc;
@@ -861,26 +937,37 @@ static int unpack_tuple_key(parser *ps, key *k, value *tuple)
     return LV_OK;
 }
 
-static int subscript(parser *ps, value *obj)
+/* The items between '[' and ']'; the ']' is consumed. */
+static int parse_key(parser *ps, key *k)
 {
-    const spec_token *open = next(ps); /* '[' */
-    key k = {.n = 0};
-    value single = {0};
-    bool only_tuple = false, comma = false;
+    value first = {0};
+    bool comma = false;
     int rc = LV_OK;
-    if (obj->kind != V_VIEW)
-        return fail_at(ps, open, "%s", "only views can be indexed");
+    if (peek(ps)->kind == TK_RBRACK)
+        return fail_at(ps, peek(ps), "%s", "expected an index (an integer, a "
+                       "slice, None, ... or a list of integers), found ']'");
     while (rc == LV_OK && peek(ps)->kind != TK_RBRACK) {
-        rc = key_item(ps, &k, &only_tuple, k.n == 0 ? &single : NULL);
+        rc = key_item(ps, k, k->n == 0 ? &first : NULL);
         if (rc == LV_OK && !accept(ps, TK_COMMA))
             break;
         comma = true;
     }
     if (rc == LV_OK)
         rc = expect(ps, TK_RBRACK, "to close the subscript");
-    if (rc == LV_OK && k.n == 1 && !comma && only_tuple)
-        rc = unpack_tuple_key(ps, &k, &single);
-    value_free(&single);
+    if (rc == LV_OK && first.kind == V_TUPLE)
+        rc = k->n == 1 && !comma ? unpack_tuple_key(ps, k, &first)
+                                 : value_item(ps, &first, &k->items[0]);
+    value_free(&first);
+    return rc;
+}
+
+static int subscript(parser *ps, value *obj)
+{
+    const spec_token *open = next(ps); /* '[' */
+    key k = {.n = 0};
+    if (obj->kind != V_VIEW)
+        return fail_at(ps, open, "%s", "only views can be indexed");
+    int rc = parse_key(ps, &k);
     lv_error e;
     lv_view *r = rc == LV_OK ? lv_view_index(obj->view, k.n, k.items, &e) : NULL;
     key_free(&k);
@@ -939,13 +1026,17 @@ static int statement(parser *ps, value *last)
     if (t->kind == TK_NAME && ps->toks.t[ps->p + 1].kind == TK_EQUALS) {
         name = next(ps);
         next(ps);
+        if (is_name(ps, name, "None") || is_name(ps, name, "True") ||
+            is_name(ps, name, "False"))
+            return fail_at(ps, name, "%s", "cannot assign to None, True or False");
     }
     value v = {0};
     int rc = parse_expr(ps, &v);
     if (rc == LV_OK && peek(ps)->kind != TK_NEWLINE) {
         value_free(&v);
-        return fail_at(ps, peek(ps), "unexpected %s after the expression "
-                       "(one statement per line)", lvi_spec_tok_name(peek(ps)->kind));
+        return fail_at(ps, peek(ps), "expected a new line after the expression "
+                       "(one statement per line), found %s",
+                       lvi_spec_tok_name(peek(ps)->kind));
     }
     if (rc != LV_OK)
         return rc;
@@ -955,11 +1046,9 @@ static int statement(parser *ps, value *last)
         *last = v;
         return LV_OK;
     }
-    if ((rc = value_copy(last, &v, ps->err)) != LV_OK) {
-        value_free(&v);
-        return rc;
-    }
-    return bind_name(ps, name, &v);
+    if ((rc = bind_name(ps, name, &v)) == LV_OK)
+        value_share(last, &ps->binds[ps->nbinds - 1].v);
+    return rc;
 }
 
 lv_view *lv_spec_parse(const char *text, size_t len,
