@@ -1,5 +1,6 @@
 /*
- * test_spec.c — the spec language: spec_lex.c, spec_parse.c, spec_print.c.
+ * test_spec.c — the spec language: spec_lex.c, spec_parse.c, spec_call.c,
+ * spec_print.c.
  *
  * Three kinds of test.  Grammar cases: a spec text and the shape, dtype and
  * element values it must build, computed by hand (the memory buffer "buf"
