@@ -26,11 +26,13 @@ CFLAGS_CORE := $(CSTD) $(WARN) -fPIC -fvisibility=hidden -ffp-contract=off \
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 CORE_SRC := $(wildcard src/*.c)
-CODEGEN_SRC := $(wildcard codegen/*.c)
+CODEGEN_SRC := $(sort $(wildcard codegen/*.c) codegen/templates_gen.c)
+TEMPLATES := $(wildcard codegen/templates/*.tmpl) runtime/lazyview/_portable.py
 LIB_SRC := $(CORE_SRC) $(CODEGEN_SRC)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 SAN_OBJ := $(LIB_SRC:%.c=$(BUILD)/san/%.o)
 HEADERS := $(wildcard src/*.h src/include/lazyview/*.h codegen/*.h)
+EXTRA_DEPS := $(TEMPLATES)
 
 CTEST_SRC := $(wildcard tests/c/test_*.c)
 CTESTS := $(CTEST_SRC:tests/c/%.c=$(BUILD)/tests/%)
@@ -46,6 +48,11 @@ STAMP_APT := $(BUILD)/.apt-stamp
 STAMP_VENV := $(VENV)/.stamp
 
 .SECONDARY:
+
+# the templates and the portable helpers, compiled into the library
+codegen/templates_gen.c: $(TEMPLATES) codegen/embed_templates.py
+	@echo "  EMBED   $@"
+	@$(PYTHON) codegen/embed_templates.py
 .PHONY: all lib ext test ctest ctest-san pytest bench demo fuzz deps clean
 
 all: lib ext
@@ -85,10 +92,15 @@ $(BUILD)/tests-san/%: tests/c/%.c $(SAN_OBJ) tests/c/oracle.h | $(STAMP_APT)
 test: deps lib ext ctest ctest-san pytest
 
 pytest: ext lib
-	$(VPY) -m pytest -q tests/py
+	$(PYTHON) codegen/embed_templates.py --check
+	xvfb-run -a -s "-screen 0 1280x1024x24" $(VPY) -m pytest -q -W ignore::DeprecationWarning tests/py
+
+demo: deps lib ext
+	xvfb-run -a -s "-screen 0 1280x1024x24" $(VPY) -m lazyview.demo out
 
 bench: deps lib ext
 	$(VPY) tests/bench/bench.py
+	$(VPY) tests/bench/bench_napari.py
 
 ctest: $(CTESTS)
 	@set -e; for t in $(CTESTS); do echo "== $$t"; $$t; done
@@ -96,6 +108,32 @@ ctest: $(CTESTS)
 ctest-san: $(CTESTS_SAN)
 	@set -e; for t in $(CTESTS_SAN); do echo "== $$t (ASan+UBSan)"; \
 	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; done
+
+# ------------------------------------------------------------ fuzzing
+
+FUZZ_SECONDS ?= 60
+FUZZERS := spec template ops
+FUZZ_BINS := $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(HEADERS) | $(STAMP_APT)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	@clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -Isrc/include -Icodegen \
+	    $< $(LIB_SRC) -lm -lpthread -o $@
+
+# Each target runs FUZZ_SECONDS over a scratch copy of its committed corpus,
+# from an empty directory (a fuzzed spec may name files); crashes land in
+# build/fuzz/artifacts and fail the run.
+fuzz: $(FUZZ_BINS)
+	@set -e; for f in $(FUZZERS); do \
+	    work=$(BUILD)/fuzz/work-$$f; rm -rf $$work; mkdir -p $$work/corpus $(BUILD)/fuzz/artifacts; \
+	    cp tests/fuzz/corpus/$$f/* $$work/corpus/; \
+	    echo "== fuzz_$$f for $(FUZZ_SECONDS) s"; \
+	    (cd $$work && ../fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	        -rss_limit_mb=4096 -print_final_stats=1 \
+	        -artifact_prefix=$(CURDIR)/$(BUILD)/fuzz/artifacts/$$f- corpus 2>&1 \
+	        | grep -E "^(Done|stat::number_of_executed_units|==.*ERROR|SUMMARY)"); \
+	done
 
 # ------------------------------------------------------------ dependencies
 
@@ -129,6 +167,6 @@ RUNTIME_SRC := $(wildcard runtime/*.c runtime/*.h)
 
 ext: $(EXT_STAMP)
 
-$(EXT_STAMP): $(LIB_SRC) $(HEADERS) $(RUNTIME_SRC) setup.py | $(STAMP_VENV)
+$(EXT_STAMP): $(LIB_SRC) $(HEADERS) $(RUNTIME_SRC) setup.py codegen/templates_gen.c | $(STAMP_VENV)
 	$(VPY) setup.py -q build_ext --inplace --build-temp $(BUILD)/ext
 	@touch $@

@@ -2,12 +2,16 @@
 extension (runtime/), in one shared object.  `make` calls this with
 build_ext --inplace; `pip install .` uses it through pyproject.toml."""
 import glob
+import runpy
 
 import numpy as np
 from setuptools import Extension, setup
 
-sources = sorted(glob.glob("src/*.c") + glob.glob("codegen/*.c") +
-                 glob.glob("runtime/*.c"))
+# the templates and portable helpers, compiled into the library
+runpy.run_path("codegen/embed_templates.py", run_name="embed")["main"]()
+
+sources = sorted(set(glob.glob("src/*.c") + glob.glob("codegen/*.c") +
+                     glob.glob("runtime/*.c")))
 
 core = Extension(
     "lazyview._core",

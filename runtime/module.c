@@ -61,7 +61,29 @@ PyObject *lvpy_raise(lvpy_state *st, const lv_error *err)
     return NULL;
 }
 
+static PyObject *auto_chunks(PyObject *m, PyObject *arg)
+{
+    int64_t shape[LV_MAXDIMS], chunks[LV_MAXDIMS];
+    int n = lvpy_shape(arg, "shape", shape);
+    if (n < 0)
+        return NULL;
+    lv_auto_chunks(n, shape, chunks);
+    PyObject *t = PyTuple_New(n);
+    for (int k = 0; t && k < n; k++) {
+        PyObject *i = PyLong_FromLongLong(chunks[k]);
+        if (i == NULL) {
+            Py_CLEAR(t);
+            break;
+        }
+        PyTuple_SET_ITEM(t, k, i);
+    }
+    return t;
+}
+
 static PyMethodDef module_methods[] = {
+    {"auto_chunks", (PyCFunction)auto_chunks, METH_O,
+     "auto_chunks(shape)\n--\n\nDefault dask chunk sizes: tiles of at most "
+     "512 x 512 on the last two axes, about 256 Ki elements per chunk."},
     {"from_buffer", (PyCFunction)(void (*)(void))lvpy_from_buffer,
      METH_FASTCALL | METH_KEYWORDS,
      "from_buffer(obj, dtype, shape, *, strides=None, order='C', offset=0)\n"

@@ -337,6 +337,33 @@ static PyObject *view_to_spec(ViewObject *self, PyObject *unused)
     return r;
 }
 
+/* _emit(portable, chunks, spec_name): the generated script's text. */
+static PyObject *view_emit(ViewObject *self, PyObject *const *args,
+                           Py_ssize_t nargs, PyObject *kwnames)
+{
+    static const char *const names[] = {"portable", "chunks", "spec_name", NULL};
+    PyObject *a[3];
+    int64_t chunks[LV_MAXDIMS];
+    lv_emit_opts o = {0};
+    lv_error err;
+    if (lvpy_parse("_emit", args, nargs, kwnames, names, 3, 0, a) < 0)
+        return NULL;
+    o.portable = a[0] && PyObject_IsTrue(a[0]) == 1;
+    if (a[1] && a[1] != Py_None) {
+        if ((o.nchunks = lvpy_shape(a[1], "chunks", chunks)) < 0)
+            return NULL;
+        o.chunks = chunks;
+    }
+    if (a[2] && a[2] != Py_None && (o.spec_name = PyUnicode_AsUTF8(a[2])) == NULL)
+        return NULL;
+    char *s = lv_emit_script(self->view, &o, &err);
+    if (s == NULL)
+        return lvpy_raise(state_of((PyObject *)self), &err);
+    PyObject *r = PyUnicode_FromString(s);
+    lv_free(s);
+    return r;
+}
+
 static PyObject *view_to_numpy(ViewObject *self, PyObject *unused)
 {
     return lvpy_view_ndarray(self);
@@ -554,6 +581,9 @@ static PyMethodDef view_methods[] = {
     {"to_spec", (PyCFunction)view_to_spec, METH_NOARGS,
      "to_spec()\n--\n\nThe spec text that rebuilds this view (lazyview.parse); "
      "a memory source is written from_buffer(buffer, ...)."},
+    {"_emit", (PyCFunction)(void (*)(void))view_emit, METH_FASTCALL | METH_KEYWORDS,
+     "_emit(portable=False, chunks=None, spec_name=None)\n--\n\nThe text of "
+     "a standalone script defining `array` (see View.to_script)."},
     {"to_numpy", (PyCFunction)view_to_numpy, METH_NOARGS,
      "to_numpy()\n--\n\nThe ndarray sharing this view's memory; raises "
      "NotStridedError when the view is not strided."},

@@ -53,6 +53,29 @@ static int fail(parser *p, const char *what)
                    p->pos + 1, p->s);
 }
 
+static int hex_digit(char c)
+{
+    return isdigit((unsigned char)c) ? c - '0'
+           : isxdigit((unsigned char)c) ? tolower((unsigned char)c) - 'a' + 10 : -1;
+}
+
+/* The character an escape after a backslash stands for (Python's simple
+ * escapes and \xHH); advances p->pos past it.  -1 if malformed. */
+static int unescape(parser *p)
+{
+    char c = p->s[++p->pos];
+    const char *from = "nrt0\\'\"", *to = "\n\r\t\0\\'\"";
+    const char *hit = c ? strchr(from, c) : NULL;
+    if (hit)
+        return (unsigned char)to[hit - from];
+    if (c == 'x' && hex_digit(p->s[p->pos + 1]) >= 0 &&
+        hex_digit(p->s[p->pos + 2]) >= 0) {
+        p->pos += 2;
+        return hex_digit(p->s[p->pos - 1]) * 16 + hex_digit(p->s[p->pos]);
+    }
+    return -1;
+}
+
 /* Reads a quoted string into buf; the quote may be ' or ". */
 static int quoted(parser *p, char *buf, size_t size)
 {
@@ -62,14 +85,14 @@ static int quoted(parser *p, char *buf, size_t size)
         return fail(p, "text: expected a quoted string");
     size_t n = 0;
     p->pos++;
-    for (char c; (c = p->s[p->pos]) != q; p->pos++) {
+    for (int c; (c = (unsigned char)p->s[p->pos]) != q; p->pos++) {
         if (c == '\0')
             return fail(p, "text: unterminated string");
-        if (c == '\\' && p->s[p->pos + 1] != '\0')
-            c = p->s[++p->pos];
+        if (c == '\\' && (c = unescape(p)) < 0)
+            return fail(p, "text: unknown escape");
         if (n + 1 >= size)
             return fail(p, "text: name too long");
-        buf[n++] = c;
+        buf[n++] = (char)c;
     }
     p->pos++;
     buf[n] = '\0';
@@ -197,9 +220,17 @@ static int field(parser *p, int64_t *size)
     int rc = quoted(p, name, sizeof name);
     if (rc != LV_OK)
         return rc;
+    /* the name as a Python literal on one line: quotes, backslashes and
+     * control bytes escaped, so the text is safe to paste into code */
     lvi_str_printf(&p->out, "('");
-    for (const char *c = name; *c; c++)
-        lvi_str_printf(&p->out, (*c == '\'' || *c == '\\') ? "\\%c" : "%c", *c);
+    for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
+        if (*c == '\'' || *c == '\\')
+            lvi_str_printf(&p->out, "\\%c", *c);
+        else if (*c < 0x20 || *c == 0x7f)
+            lvi_str_printf(&p->out, "\\x%02x", *c);
+        else
+            lvi_str_printf(&p->out, "%c", *c);
+    }
     lvi_str_printf(&p->out, "', ");
     if (!eat(p, ','))
         return fail(p, "record: expected ',' after the field name");

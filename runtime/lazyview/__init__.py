@@ -17,7 +17,9 @@ __all__ = ["View", "NotStridedError", "SpecError", "from_buffer", "from_array",
            "__version__"]
 
 from . import _lazy
+from . import codegen as _codegen
 from .multiscale import multiscale
 
 View.to_dask = _lazy.view_to_dask
 View.__reduce__ = _lazy.view_reduce
+View.to_script = _codegen.view_to_script

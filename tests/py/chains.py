@@ -7,6 +7,9 @@ element, transformed by the same ops).  ``addr`` decides independently of
 lazyview whether the view is strided: it is exactly when ``addr`` is an
 affine function of the index.
 """
+import os
+import tempfile
+
 import numpy as np
 from hypothesis import strategies as st
 
@@ -173,4 +176,30 @@ def range_sources(draw):
         desc = f"linspace({start}, {stop}, {num}, endpoint={endpoint}, dtype={dt})"
     pair = Pair(view, values, np.arange(values.size, dtype=np.int64), None)
     pair.log.append(desc)
+    return pair
+
+
+@st.composite
+def file_sources(draw, directory):
+    """A View of a raw file (open_raw, C or F order, maybe an offset)."""
+    dt = draw(st.sampled_from(DTYPES))
+    ndim = draw(st.integers(1, 4))
+    shape = tuple(draw(st.lists(st.sampled_from([1, 2, 3, 4, 5]), min_size=ndim,
+                                max_size=ndim)))
+    order = draw(st.sampled_from("CF"))
+    offset = draw(st.sampled_from([0, 0, 7]))
+    seed = draw(st.integers(0, 2**32 - 1))
+    size = int(np.prod(shape)) * dt.itemsize
+    data = np.random.default_rng(seed).integers(0, 256, offset + size, dtype=np.uint8)
+    fd, path = tempfile.mkstemp(suffix=".raw", dir=directory)
+    os.close(fd)
+    data.tofile(path)
+    view = lv.open_raw(path, dt, shape, order=order, offset=offset)
+    values = np.ndarray(shape, dtype=dt, buffer=data.tobytes(), offset=offset,
+                        order=order).copy()
+    grid = np.indices(shape, dtype=np.int64)
+    strides = np.ndarray(shape, dtype=dt, buffer=bytes(size), order=order).strides
+    addr = np.tensordot(np.array(strides, dtype=np.int64), grid, axes=1)
+    pair = Pair(view, values, np.asarray(addr, dtype=np.int64), data[offset:])
+    pair.log.append(f"open_raw({dt}, {shape}, order={order}, offset={offset})")
     return pair

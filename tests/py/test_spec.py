@@ -63,7 +63,7 @@ def test_from_buffer_needs_the_named_buffer():
 
 
 @pytest.mark.parametrize("text, line, col, match", [
-    ("arange(10)[", 1, 12, "expected"),
+    ("arange(10)[", 1, 11, "never closed"),
     ("arange(10)\n.T", 2, 1, "expected a value"),
     ("x = arange(4)\ny.T", 2, 1, "unknown name"),
     ("arange(10).reshape(3, 3)", 1, 12, "cannot reshape"),

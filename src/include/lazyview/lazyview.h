@@ -292,6 +292,14 @@ LV_API int lv_view_fill_mean_block(const lv_view *v, const int64_t *factors,
                                    const int64_t *lo, const int64_t *hi,
                                    double *out, int64_t outsize, lv_error *err);
 
+/* ---------------------------------------------------------------- chunks */
+
+#define LV_TILE 512 /* napari's tile edge; default chunk edges are multiples */
+
+/* Default chunk sizes for a lazy array of the given shape (see chunks.c):
+ * tiles of the last two axes, about LV_TILE^2 elements per chunk. */
+LV_API void lv_auto_chunks(int ndim, const int64_t *shape, int64_t *chunks);
+
 /* ----------------------------------------------------------------- plans */
 
 /*
@@ -308,6 +316,11 @@ typedef struct lv_plan_axis {
 } lv_plan_axis;
 
 LV_API int lv_view_nstages(const lv_view *v);
+/* LV_OK and fills *offset and strides[0..ndim) when the whole index map is
+ * affine (element i at offset + sum(i*strides): bytes for memory, positions
+ * for ranges); LV_ENOTSTRIDED otherwise. */
+LV_API int lv_view_affine(const lv_view *v, int64_t *offset, int64_t *strides,
+                          lv_error *err);
 /* Fills *offset, *ndim and axes[0..*ndim) (LV_MAXDIMS entries) for stage k. */
 LV_API int lv_view_stage(const lv_view *v, int k, int64_t *offset, int *ndim,
                          lv_plan_axis *axes, lv_error *err);
@@ -320,6 +333,7 @@ LV_API int lv_view_stage(const lv_view *v, int k, int64_t *offset, int *ndim,
 typedef struct lv_range_info {
     bool linspace;
     int64_t n;
+    lv_scalar args[3];                 /* arange's start, stop, step as given */
     int64_t ifirst, idelta;            /* integer arange */
     double ffirst, fsecond, fdelta;    /* float arange */
     double start, stop, step, div;     /* linspace */
@@ -328,6 +342,27 @@ typedef struct lv_range_info {
 /* LV_ETYPE unless src is a range. */
 LV_API int lv_source_range_info(const lv_source *src, lv_range_info *out,
                                 lv_error *err);
+
+/* ------------------------------------------------------- code generation */
+
+typedef struct lv_emit_opts {
+    bool portable;          /* numpy + dask only: no lazyview import */
+    int nchunks;            /* entries in chunks; 0 uses lv_auto_chunks */
+    const int64_t *chunks;  /* dask chunk size per axis */
+    const char *spec_name;  /* named in the script's header; NULL: "<spec>" */
+} lv_emit_opts;
+
+/*
+ * A standalone Python script defining `array`, the same elements as v:
+ * native scripts rebuild v with lazyview (lv.parse of its spec, then
+ * lv.asarray); portable ones use numpy and dask alone (an ndarray over
+ * np.memmap for a strided file view, da.arange().reshape() for a reshaped
+ * integer range, else dask chunks computed from v's index map).  Views over
+ * in-process memory cannot be reached from a script: LV_EVALUE.  Caller
+ * frees the text with lv_free.
+ */
+LV_API char *lv_emit_script(const lv_view *v, const lv_emit_opts *opts,
+                            lv_error *err);
 
 /* ------------------------------------------------------------------ specs */
 

@@ -1,0 +1,53 @@
+"""Standalone scripts: the C code generator's output, and the in-process
+array built from the same rendering.
+
+``to_script`` asks the C generator (codegen/) for the script text.  The
+portable in-process array (``to_dask(portable=True)``) is built by running
+that very text, so the generated script and the in-process array come from
+one recipe and one rendering and cannot disagree.
+"""
+import numpy as np
+
+from . import _core
+
+
+def _chunk_sizes(v, chunks):
+    """Per-axis chunk sizes (the generator takes one size per axis)."""
+    if chunks is None or (isinstance(chunks, str) and chunks == "auto"):
+        return None
+    if isinstance(chunks, (int, np.integer)):
+        return (int(chunks),) * v.ndim
+    sizes = []
+    for n, c in zip(v.shape, tuple(chunks)):
+        if isinstance(c, tuple):
+            c = max(c) if c else 1
+        sizes.append(n if c in (-1, None) else int(c))
+    if len(sizes) != v.ndim:
+        raise ValueError(f"chunks {chunks!r} do not match {v.ndim} dimensions")
+    return tuple(sizes)
+
+
+def to_script(v, *, portable=False, chunks=None, spec_name=None):
+    """Python source defining ``array`` with the same elements as ``v``.
+
+    portable=True uses only numpy and dask (no lazyview import).  Views of
+    in-process memory cannot be reached from a script (ValueError).
+    """
+    return v._emit(portable, _chunk_sizes(v, chunks), spec_name)
+
+
+def run_script(text):
+    """Runs a generated script in a fresh namespace; returns its `array`."""
+    namespace = {"__name__": "lazyview_generated"}
+    exec(compile(text, "<lazyview generated script>", "exec"), namespace)
+    return namespace["array"]
+
+
+def portable_array(v, chunks="auto"):
+    """The array a portable script builds, built here by running it."""
+    return run_script(to_script(v, portable=True, chunks=chunks))
+
+
+def view_to_script(self, *, portable=False, chunks=None, spec_name=None):
+    """Python source defining ``array`` (see lazyview.codegen.to_script)."""
+    return to_script(self, portable=portable, chunks=chunks, spec_name=spec_name)

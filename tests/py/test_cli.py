@@ -1,0 +1,117 @@
+"""The lazyview command line, end to end in subprocesses."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+SEED = '# Julia: reshape(1:100_000_000, 100, 1_000_000)\n' \
+       'arange(1, 100_000_001).reshape((100, 1_000_000), order="F")\n'
+
+
+def cli(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "lazyview.cli", *args], input=stdin,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture
+def seed(tmp_path):
+    path = tmp_path / "seed.lzv"
+    path.write_text(SEED)
+    return str(path)
+
+
+def test_explain(seed):
+    r = cli("explain", seed)
+    assert r.returncode == 0 and "not strided" in r.stdout and "range" in r.stdout
+
+
+def test_info_and_check(seed):
+    r = cli("info", seed)
+    assert r.returncode == 0 and "(100, 1000000)" in r.stdout and "int64" in r.stdout
+    r = cli("check", seed, seed)
+    assert r.returncode == 0 and r.stdout.count("ok") == 2
+
+
+def test_fmt_is_canonical(seed):
+    r = cli("fmt", seed)
+    assert r.returncode == 0 and r.stdout.startswith("(arange(1, 100000001, 1")
+
+
+def test_show_a_slice(seed):
+    r = cli("show", seed, "[:3, 499_999:500_001]")
+    assert r.returncode == 0
+    assert "49999901" in r.stdout and "50000003" in r.stdout
+    r = cli("show", seed)
+    assert r.returncode == 1 and "give an index" in r.stderr
+
+
+def test_emit_native_and_portable(seed, tmp_path):
+    out = tmp_path / "seed.py"
+    r = cli("emit", seed, "-o", str(out))
+    assert r.returncode == 0 and out.exists()
+    r = cli("emit", seed, "--portable")
+    assert r.returncode == 0 and "da.arange" in r.stdout and "import lazyview" not in r.stdout
+    ns = {}
+    exec(compile(r.stdout, "portable", "exec"), ns)
+    assert ns["array"][1, 500_000].compute() == 50_000_002
+    r = cli("emit", seed, "--chunks", "50,1000")
+    assert r.returncode == 0 and "CHUNKS = (50, 1000)" in r.stdout
+
+
+def test_stdin(seed):
+    r = cli("explain", "-", stdin=SEED)
+    assert r.returncode == 0 and "not strided" in r.stdout
+
+
+@pytest.mark.parametrize("text, where", [
+    ("arange(10)[\n", ":1:11: error: '[' was never closed"),
+    ("x = arange(4)\nx.reshape(3)\n", ":2:3: error: reshape: cannot reshape"),
+    ("arange(10).frob()\n", ":1:12: error: unknown method"),
+])
+def test_bad_specs_are_located_without_traceback(tmp_path, text, where):
+    path = tmp_path / "bad.lzv"
+    path.write_text(text)
+    for cmd in ("explain", "info", "emit", "check"):
+        r = cli(cmd, str(path))
+        assert r.returncode == 2, (cmd, r.stderr)
+        assert where in r.stderr and "Traceback" not in r.stderr
+        assert "^" in r.stderr        # a caret under the offending column
+
+
+def test_other_failures(tmp_path):
+    r = cli("explain", str(tmp_path / "missing.lzv"))
+    assert r.returncode == 1 and "No such file" in r.stderr
+    path = tmp_path / "raw.lzv"
+    path.write_text(f"open_raw('{tmp_path}/nope.raw', 'u1', 4)\n")
+    r = cli("info", str(path))
+    assert r.returncode == 1 and "nope.raw" in r.stderr and "Traceback" not in r.stderr
+    mem = tmp_path / "mem.lzv"
+    mem.write_text("from_buffer(buffer, 'u1', 4)\n")
+    r = cli("emit", str(mem))
+    assert r.returncode == 2 and "buffer" in r.stderr
+    r = cli("show", str(tmp_path / "raw.lzv"), "[1.5]")
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    r = cli("frobnicate")
+    assert r.returncode == 2
+
+
+def test_console_script_is_installed():
+    exe = os.path.join(os.path.dirname(sys.executable), "lazyview")
+    assert os.path.exists(exe), "pip install -e . registers the lazyview command"
+    r = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "lazyview" in r.stdout
+
+
+def test_emitted_raw_file_script_roundtrip(tmp_path):
+    raw = tmp_path / "cube.raw"
+    x = np.arange(4 * 5 * 6, dtype="<u2").reshape(4, 5, 6)
+    x.tofile(raw)
+    spec = tmp_path / "cube.lzv"
+    spec.write_text(f'open_raw("{raw}", "<u2", (4, 5, 6)).transpose(2, 0, 1).reshape(24, 5)\n')
+    out = tmp_path / "cube.py"
+    assert cli("emit", str(spec), "--portable", "-o", str(out)).returncode == 0
+    ns = {}
+    exec(compile(out.read_text(), str(out), "exec"), ns)
+    np.testing.assert_array_equal(ns["array"].compute(), x.transpose(2, 0, 1).reshape(24, 5))

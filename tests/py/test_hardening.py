@@ -1,0 +1,129 @@
+"""Leaks, lifetimes, threads and files: what users must be able to trust."""
+import concurrent.futures
+import gc
+import os
+import resource
+
+import numpy as np
+import pytest
+
+import lazyview as lv
+
+
+def rss_mb():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def churn(n, buf, x):
+    for i in range(n):
+        v = lv.from_buffer(buf, "<f4", (64, 64)).T[::2].reshape(-1, 16)
+        a = lv.asarray(lv.from_array(x).transpose(1, 0))
+        w = v.reinterpret("u1", axis=1)[i % 8]
+        if not w.is_strided:
+            w._block((0, 0), (1, 1))
+        del v, a, w
+
+
+def test_building_and_dropping_views_keeps_rss_flat():
+    """10^5 chains (with ndarrays) built and dropped: RSS stays flat."""
+    buf = bytearray(64 * 64 * 4)
+    x = np.zeros((32, 32))
+    churn(2000, buf, x)                      # warm caches and allocator arenas
+    gc.collect()
+    before = rss_mb()
+    churn(100_000, buf, x)
+    gc.collect()
+    grown = rss_mb() - before
+    assert grown < 8, f"RSS grew {grown:.1f} MB over 10^5 chains"
+
+
+def test_no_reference_leaks():
+    import sys
+    buf = bytearray(256)
+    rc = sys.getrefcount(buf)
+    for _ in range(1000):
+        v = lv.from_buffer(buf, "u1", (16, 16)).T
+        a = v.to_numpy()
+        s = v.to_spec()
+        del v, a, s
+    gc.collect()
+    assert sys.getrefcount(buf) == rc
+
+
+def mapped(path):
+    with open("/proc/self/maps") as f:
+        return str(path) in f.read()
+
+
+def test_file_mapping_is_released_with_the_last_user(tmp_path):
+    path = tmp_path / "m.raw"
+    path.write_bytes(bytes(1 << 16))
+    v = lv.open_raw(path, "u1", (256, 256))
+    a = lv.asarray(v.T)
+    lazy = lv.asarray(v.T.reshape(-1))
+    assert mapped(path)
+    del v
+    gc.collect()
+    assert mapped(path)                      # the ndarray still uses it
+    del a, lazy
+    gc.collect()
+    assert not mapped(path)
+
+
+def test_threads_compute_tiles_concurrently():
+    rng = np.random.default_rng(7)
+    x = rng.random((96, 64, 80)).astype("<f4")
+    v = lv.from_array(x).transpose(2, 0, 1).reshape(80 * 96, 64)
+    want = x.transpose(2, 0, 1).reshape(80 * 96, 64)
+    tiles = [(int(r), int(c)) for r, c in rng.integers(0, [80 * 96 - 40, 64 - 20], (400, 2))]
+
+    def tile(rc):
+        r, c = rc
+        return v._block((r, c), (r + 40, c + 20))
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        for (r, c), got in zip(tiles, pool.map(tile, tiles)):
+            np.testing.assert_array_equal(got, want[r:r + 40, c:c + 20])
+    import dask
+    with dask.config.set(scheduler="threads", num_workers=8):
+        np.testing.assert_array_equal(lv.asarray(v, chunks=(100, 16)).compute(), want)
+
+
+def test_threaded_analysis_of_one_view():
+    """Many threads asking is_strided/explain of a fresh view at once."""
+    base = lv.arange(6 * 8 * 10).reshape(6, 8, 10).transpose(2, 0, 1).reshape(-1)
+    for _ in range(50):
+        v = base[3:17]
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            results = set(pool.map(lambda _: (v.is_strided, v.explain()), range(32)))
+        assert len(results) == 1
+
+
+def test_truncated_file_raises_instead_of_crashing(tmp_path):
+    path = tmp_path / "t.raw"
+    path.write_bytes(bytes(range(256)) * 64)
+    v = lv.open_raw(path, "u1", (128, 128)).T.reshape(-1)
+    assert v._block((0,), (4,)).tolist() == [0, 128, 0, 128]
+    with open(path, "r+b") as f:
+        f.truncate(100)
+    with pytest.raises(OSError, match="shrank"):
+        v._block((0,), (4,))
+    with pytest.raises(OSError, match="shrank"):
+        lv.asarray(v).compute()
+
+
+def test_read_only_mapping_cannot_be_written(tmp_path):
+    path = tmp_path / "ro.raw"
+    path.write_bytes(bytes(16))
+    a = lv.asarray(lv.open_raw(path, "u1", 16))
+    with pytest.raises(ValueError, match="read-only"):
+        a[0] = 1
+
+
+def test_huge_virtual_sizes_do_not_allocate():
+    v = lv.arange(2**62).reshape(2**31, 2**31)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert v[2**31 - 1, 2**31 - 1]._block((), ()).item() == 2**62 - 1
+    assert v.T[5:7, 9]._block((0,), (2,)).tolist() == [9 * 2**31 + 5, 9 * 2**31 + 6]
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50_000
