@@ -53,7 +53,7 @@ STAMP_VENV := $(VENV)/.stamp
 codegen/templates_gen.c: $(TEMPLATES) codegen/embed_templates.py
 	@echo "  EMBED   $@"
 	@$(PYTHON) codegen/embed_templates.py
-.PHONY: all lib ext test ctest ctest-san pytest bench demo fuzz deps clean
+.PHONY: all lib ext test ctest ctest-san pytest pytest-san bench demo fuzz deps clean
 
 all: lib ext
 
@@ -89,11 +89,30 @@ $(BUILD)/tests-san/%: tests/c/%.c $(SAN_OBJ) tests/c/oracle.h | $(STAMP_APT)
 	@$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc -Isrc/include -Icodegen -Itests/c $< \
 	    $(SAN_OBJ) -lcmocka -lm -lpthread -o $@
 
-test: deps lib ext ctest ctest-san pytest
+test: deps lib ext ctest ctest-san pytest pytest-san
 
 pytest: ext lib
 	$(PYTHON) codegen/embed_templates.py --check
 	xvfb-run -a -s "-screen 0 1280x1024x24" $(VPY) -m pytest -q -W ignore::DeprecationWarning tests/py
+
+# The Python tests once more against an ASan/UBSan build of the extension
+# (LD_PRELOADed runtimes; leak checking is left to the C tests, since the
+# interpreter itself keeps memory at exit).  napari is not run under ASan.
+SAN_PY := $(BUILD)/san-py
+ASAN_RT = $(shell $(CC) -print-file-name=libasan.so):$(shell $(CC) -print-file-name=libubsan.so)
+
+pytest-san: ext
+	@echo "  BUILD   $(SAN_PY) (extension under ASan+UBSan)"
+	@mkdir -p $(SAN_PY)/lazyview
+	@CC=$(CC) CFLAGS="-O1 -g $(SAN)" LDFLAGS="-fsanitize=address,undefined" \
+	    $(VPY) setup.py -q build_ext --build-lib $(SAN_PY) --build-temp $(BUILD)/san-py-tmp \
+	    >/dev/null 2>&1 || (echo "sanitizer build failed"; exit 1)
+	@cp runtime/lazyview/*.py runtime/lazyview/napari.yaml $(SAN_PY)/lazyview/
+	LV_TEST_PACKAGE_DIR=$(SAN_PY) LD_PRELOAD=$(ASAN_RT) \
+	    ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    $(VPY) -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning tests/py \
+	    --ignore=tests/py/test_napari.py -k "not distributed"
 
 demo: deps lib ext
 	xvfb-run -a -s "-screen 0 1280x1024x24" $(VPY) -m lazyview.demo out
@@ -118,14 +137,15 @@ FUZZ_BINS := $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(HEADERS) | $(STAMP_APT)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
-	@clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -Isrc/include -Icodegen \
+	@clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	    -Isrc -Isrc/include -Icodegen \
 	    $< $(LIB_SRC) -lm -lpthread -o $@
 
 # Each target runs FUZZ_SECONDS over a scratch copy of its committed corpus,
 # from an empty directory (a fuzzed spec may name files); crashes land in
 # build/fuzz/artifacts and fail the run.
 fuzz: $(FUZZ_BINS)
-	@set -e; for f in $(FUZZERS); do \
+	@set -eo pipefail; for f in $(FUZZERS); do \
 	    work=$(BUILD)/fuzz/work-$$f; rm -rf $$work; mkdir -p $$work/corpus $(BUILD)/fuzz/artifacts; \
 	    cp tests/fuzz/corpus/$$f/* $$work/corpus/; \
 	    echo "== fuzz_$$f for $(FUZZ_SECONDS) s"; \

@@ -7,6 +7,8 @@
  * a Python exception.
  */
 #define LVPY_MAIN
+#include <string.h>
+
 #include "lvpy.h"
 
 lvpy_state *lvpy_state_of_module(PyObject *m)
@@ -33,7 +35,9 @@ PyObject *lvpy_raise(lvpy_state *st, const lv_error *err)
     case LV_ENOTSTRIDED: exc = st->NotStridedError; break;
     case LV_EOS:
         if (err->os_errno) {
-            PyObject *args = Py_BuildValue("(is)", err->os_errno, err->message);
+            PyObject *args = Py_BuildValue("(iN)", err->os_errno,
+                PyUnicode_DecodeUTF8(err->message, (Py_ssize_t)strlen(err->message),
+                                     "backslashreplace"));
             if (args) {
                 PyErr_SetObject(PyExc_OSError, args);
                 Py_DECREF(args);
@@ -43,7 +47,9 @@ PyObject *lvpy_raise(lvpy_state *st, const lv_error *err)
         exc = PyExc_OSError;
         break;
     case LV_ESPEC: {
-        PyObject *e = PyObject_CallFunction(st->SpecError, "s", err->message);
+        PyObject *e = PyObject_CallFunction(st->SpecError, "N",
+            PyUnicode_DecodeUTF8(err->message, (Py_ssize_t)strlen(err->message),
+                                 "backslashreplace"));
         if (e == NULL)
             return NULL;
         PyObject *line = PyLong_FromLong(err->line), *col = PyLong_FromLong(err->col);
@@ -57,7 +63,13 @@ PyObject *lvpy_raise(lvpy_state *st, const lv_error *err)
     }
     default: exc = PyExc_ValueError;
     }
-    PyErr_SetString(exc, err->message);
+    /* core messages may quote arbitrary bytes (paths, spec text) */
+    PyObject *msg = PyUnicode_DecodeUTF8(err->message, (Py_ssize_t)strlen(err->message),
+                                         "backslashreplace");
+    if (msg) {
+        PyErr_SetObject(exc, msg);
+        Py_DECREF(msg);
+    }
     return NULL;
 }
 

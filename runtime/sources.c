@@ -226,7 +226,7 @@ static int range_dtype(lvpy_state *st, PyObject *arg, const lv_dtype **lv,
 PyObject *lvpy_arange(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
                       PyObject *kwnames)
 {
-    static const char *const names[] = {"a", "b", "c", "dtype", NULL};
+    static const char *const names[] = {"start", "stop", "step", "dtype", NULL};
     lvpy_state *st = lvpy_state_of_module(m);
     PyObject *a[4];
     lv_scalar v[3] = {{0}, {0}, {.i = 1}};
@@ -235,14 +235,16 @@ PyObject *lvpy_arange(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     lv_error err;
     if (lvpy_parse("arange", args, nargs, kwnames, names, 3, 0, a) < 0)
         return NULL;
-    if (nargs == 0) {
+    if (a[1] == NULL || a[1] == Py_None) { /* arange(stop[, step=]), as NumPy */
+        a[1] = a[0];
+        a[0] = NULL;
+    }
+    if (a[1] == NULL || a[1] == Py_None) {
         PyErr_SetString(PyExc_TypeError, "arange() requires stop to be specified");
         return NULL;
     }
-    int first = nargs == 1 ? 1 : 0; /* arange(stop) starts at 0 */
-    static const char *what[] = {"start", "stop", "step"};
-    for (int k = 0; k < nargs; k++)
-        if (a[k] != Py_None && scalar(a[k], what[k + first], &v[k + first]) < 0)
+    for (int k = 0; k < 3; k++)
+        if (a[k] && a[k] != Py_None && scalar(a[k], names[k], &v[k]) < 0)
             return NULL;
     if (range_dtype(st, a[3], &lv, &descr) < 0)
         return NULL;

@@ -206,6 +206,9 @@ LVI_HIDDEN void lvi_copy_strided(char *dst, const int64_t *ds, const char *src,
 LVI_HIDDEN extern int64_t lvi_flat_min;
 /* The address of element j (no bounds check: j must be inside the shape). */
 LVI_HIDDEN int64_t lvi_view_eval(const lv_view *v, const int64_t *j);
+/* The contiguous stride after an axis of extent n: stride * n, or 0 when
+ * that overflows (possible only in empty views, where strides are moot). */
+LVI_HIDDEN int64_t lvi_next_stride(int64_t stride, int64_t n);
 /* Product of n values with overflow check; -1 on overflow. */
 LVI_HIDDEN int64_t lvi_prod(int n, const int64_t *v);
 

@@ -84,12 +84,12 @@ static int arange_int(lvi_range *r, const lv_dtype *dt, lv_scalar start,
     i128 lo, hi;
     int_bounds(dt, &lo, &hi);
     double fs = as_double(start), fn = as_double(start) + as_double(step);
-    if (start.is_float && !(fs > -9.2e18 && fs < 9.2e18))
-        return LVI_ERR(err, LV_EVALUE, "arange: start %g does not fit %s", fs,
-                       dt->text);
+    bool floats = start.is_float || step.is_float;
+    if (floats && !(fs > -9.2e18 && fs < 9.2e18 && fn > -9.2e18 && fn < 9.2e18))
+        return LVI_ERR(err, LV_EVALUE, "arange: start %g or start + step %g does "
+                       "not fit %s", fs, fn, dt->text);
     i128 first = start.is_float ? (i128)fs : start.i;
-    i128 second = start.is_float || step.is_float ? (i128)fn
-                                                  : (i128)start.i + step.i;
+    i128 second = floats ? (i128)fn : (i128)start.i + step.i;
     i128 delta = second - first;
     i128 last = first + (i128)(r->n - 1) * delta;
     if (r->n > 0 && (first < lo || first > hi || last < lo || last > hi))

@@ -152,7 +152,7 @@ static void ravel_stage(lvi_stage *s, int ndim, const int64_t *shape,
     for (int i = 0; i < ndim; i++) {
         int k = order == 'C' ? ndim - 1 - i : i;
         s->ax[k] = (lvi_axis){shape[k], shape[k] == 1 ? 0 : stride, NULL};
-        stride *= shape[k] == 0 ? 1 : shape[k];
+        stride = lvi_next_stride(stride, shape[k]);
     }
 }
 

@@ -86,7 +86,7 @@ typedef struct spec_parser {
     const lv_spec_buffer *buffers;
     int nbuffers;
     spec_binding *binds;
-    int nbinds;
+    int nbinds, capbinds;   /* grown geometrically: specs may bind a lot */
     lv_error *err;
 } spec_parser;
 

@@ -283,11 +283,12 @@ static int src_arange(parser *ps, const spec_token *fn, arg *a, int n, value *ou
         return LV_ESPEC;
     if (p[0] == NULL && p[1] == NULL)
         return lvi_spec_fail(ps, fn, "%s", "missing required argument 'stop'");
-    int first = p[1] == NULL ? 1 : 0; /* arange(stop) */
-    if (first && p[2])
-        return lvi_spec_fail(ps, p[2]->at, "%s", "arange: step given without stop");
-    for (int k = 0; k < 3 - first; k++)
-        if (p[k] && want_number(ps, p[k], names[k + first], &s[k + first]) != LV_OK)
+    if (p[1] == NULL) { /* arange(stop) and arange(stop, step=s), as NumPy */
+        p[1] = p[0];
+        p[0] = NULL;
+    }
+    for (int k = 0; k < 3; k++)
+        if (p[k] && want_number(ps, p[k], names[k], &s[k]) != LV_OK)
             return LV_ESPEC;
     if (range_dtype(ps, p[3], &dt) != LV_OK)
         return LV_ESPEC;

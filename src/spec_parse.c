@@ -524,10 +524,15 @@ static int parse_expr(parser *ps, value *out)
 
 static int bind_name(parser *ps, const spec_token *name, value *v)
 {
-    binding *b = realloc(ps->binds, (size_t)(ps->nbinds + 1) * sizeof *b);
+    binding *b = ps->binds;
+    if (ps->nbinds == ps->capbinds) {
+        int cap = ps->capbinds ? 2 * ps->capbinds : 16;
+        if ((b = realloc(ps->binds, (size_t)cap * sizeof *b)) != NULL) {
+            ps->binds = b;
+            ps->capbinds = cap;
+        }
+    }
     char *s = strndup(ps->text + name->start, name->len);
-    if (b)
-        ps->binds = b;
     if (b == NULL || s == NULL) {
         free(s);
         value_free(v);

@@ -154,6 +154,14 @@ static int64_t unit(const lv_view *v)
     return v->src->kind == LV_SOURCE_RANGE ? 1 : v->dtype->itemsize;
 }
 
+int64_t lvi_next_stride(int64_t stride, int64_t n)
+{
+    int64_t next;
+    if (n <= 1 || stride == 0)
+        return stride;
+    return lvi_mul(stride, n, &next) ? 0 : next;
+}
+
 /* An empty view becomes one linear C-contiguous stage at offset 0. */
 static void make_empty(lv_view *v)
 {
@@ -166,8 +174,7 @@ static void make_empty(lv_view *v)
         lvi_table_free(s0->ax[e].table);
         s0->ax[e].table = NULL;
         s0->ax[e].stride = stride;
-        if (s0->ax[e].n > 1)
-            stride *= s0->ax[e].n; /* cannot overflow: some extent is 0 */
+        stride = lvi_next_stride(stride, s0->ax[e].n);
     }
     s0->offset = 0;
 }
@@ -183,7 +190,7 @@ bool lvi_stage_is_ravel(const lvi_stage *s, char order)
             continue;
         if (a->table || a->stride != stride)
             return false;
-        stride *= a->n;
+        stride = lvi_next_stride(stride, a->n);
     }
     return true;
 }
@@ -202,7 +209,7 @@ static bool is_plain_ravel(const lvi_stage *s0, const lvi_stage *s1)
             continue;
         if (--p < 0 || a->table || a->n != s1->ax[p].n || a->stride != stride)
             return false;
-        stride *= a->n;
+        stride = lvi_next_stride(stride, a->n);
     }
     return p == 0;
 }
@@ -351,8 +358,7 @@ static void contiguous_strides(int ndim, const int64_t *shape, char order,
     for (int i = 0; i < ndim; i++) {
         int k = order == 'C' ? ndim - 1 - i : i;
         strides[k] = s;
-        if (shape[k] > 0)
-            s *= shape[k]; /* bounded by the checked total size */
+        s = lvi_next_stride(s, shape[k]);
     }
 }
 

@@ -3,7 +3,9 @@ import os
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-RUNTIME = os.path.join(ROOT, "runtime")
+# LV_TEST_PACKAGE_DIR points the tests at another build of the package (the
+# sanitizer build of `make pytest-san`); by default, the in-place build.
+RUNTIME = os.environ.get("LV_TEST_PACKAGE_DIR") or os.path.join(ROOT, "runtime")
 if RUNTIME not in sys.path:
     sys.path.insert(0, RUNTIME)
 # subprocesses (dask.distributed workers, generated scripts) import it too
