@@ -95,3 +95,18 @@ def test_huge_lazy_array_opens_quickly(viewer, tmp_path):
     elapsed = time.perf_counter() - t
     assert layers[0].data[0].shape == (10**5, 10**5)
     assert elapsed < 30, elapsed   # a sanity bound; the measurement is make bench
+
+
+def test_lazyview_view_command_opens_the_layers(viewer, tmp_path, monkeypatch):
+    """`lazyview view SPEC` builds a viewer with the spec's layers, then runs
+    napari's event loop (replaced here so that the test returns)."""
+    from lazyview import cli
+    opened = []
+    monkeypatch.setattr(napari, "run", lambda: opened.append(napari.current_viewer()))
+    path = write(tmp_path, "v.lzv", "contrast_limits = (0, 10)\n"
+                                    "arange(6000, dtype='<f4').reshape(60, 100)\n")
+    assert cli.main(["view", path]) == 0
+    shown = opened[0]
+    assert shown.layers[0].data.shape == (60, 100)
+    assert list(shown.layers[0].contrast_limits) == [0, 10]
+    shown.close()
