@@ -396,40 +396,60 @@ static PyObject *view_array(ViewObject *self, PyObject *const *args,
     return arr;
 }
 
-/* _block(lo, hi): a new C-contiguous ndarray with elements lo <= i < hi,
- * computed or copied by the core with the GIL released. */
-static PyObject *view_block(ViewObject *self, PyObject *const *args,
-                            Py_ssize_t nargs)
+/* A new C-contiguous ndarray with elements lo <= i < hi, filled by the core
+ * on `threads` threads with the GIL released. */
+static PyObject *fill_new(ViewObject *self, const int64_t *lo, const int64_t *hi,
+                          int threads)
 {
-    int64_t lo[LV_MAXDIMS], hi[LV_MAXDIMS];
     npy_intp dims[LV_MAXDIMS];
-    int n = lv_view_ndim(self->view);
+    int n = lv_view_ndim(self->view), rc;
     lv_error err;
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "_block(lo, hi) takes two tuples");
-        return NULL;
-    }
-    if (lvpy_shape(args[0], "lo", lo) != n || lvpy_shape(args[1], "hi", hi) != n) {
-        if (!PyErr_Occurred())
-            PyErr_Format(PyExc_ValueError, "lo and hi need %d entries", n);
-        return NULL;
-    }
     for (int k = 0; k < n; k++)
         dims[k] = (npy_intp)(hi[k] > lo[k] ? hi[k] - lo[k] : 0);
     Py_INCREF(self->descr);
     PyObject *out = PyArray_Empty(n, dims, self->descr, 0);
     if (out == NULL)
         return NULL;
-    int rc;
     Py_BEGIN_ALLOW_THREADS
-    rc = lv_view_fill_block(self->view, lo, hi, PyArray_DATA((PyArrayObject *)out),
-                            (int64_t)PyArray_NBYTES((PyArrayObject *)out), &err);
+    rc = lv_view_fill_block_mt(self->view, lo, hi, PyArray_DATA((PyArrayObject *)out),
+                               (int64_t)PyArray_NBYTES((PyArrayObject *)out),
+                               threads, &err);
     Py_END_ALLOW_THREADS
     if (rc != LV_OK) {
         Py_DECREF(out);
         return lvpy_raise(state_of((PyObject *)self), &err);
     }
     return out;
+}
+
+/* The n tuples of a block method's arguments, one entry per axis. */
+static int box_args(ViewObject *self, PyObject *const *args, Py_ssize_t nargs,
+                    int n, const char *usage, int64_t (*out)[LV_MAXDIMS])
+{
+    static const char *const what[] = {"first", "second", "third"};
+    int ndim = lv_view_ndim(self->view);
+    if (nargs != n) {
+        PyErr_Format(PyExc_TypeError, "%s takes %d tuples", usage, n);
+        return -1;
+    }
+    for (int k = 0; k < n; k++)
+        if (lvpy_shape(args[k], what[k], out[k]) != ndim) {
+            if (!PyErr_Occurred())
+                PyErr_Format(PyExc_ValueError, "%s: every tuple needs %d entries",
+                             usage, ndim);
+            return -1;
+        }
+    return 0;
+}
+
+/* _block(lo, hi): a new C-contiguous ndarray with elements lo <= i < hi. */
+static PyObject *view_block(ViewObject *self, PyObject *const *args,
+                            Py_ssize_t nargs)
+{
+    int64_t box[2][LV_MAXDIMS];
+    if (box_args(self, args, nargs, 2, "_block(lo, hi)", box) < 0)
+        return NULL;
+    return fill_new(self, box[0], box[1], 1);
 }
 
 /* compute(threads=None): every element into a new C-contiguous ndarray,
@@ -441,9 +461,6 @@ static PyObject *view_compute(ViewObject *self, PyObject *const *args,
     static const char *const names[] = {"threads", NULL};
     PyObject *a[1];
     int64_t threads = 0, lo[LV_MAXDIMS] = {0};
-    npy_intp dims[LV_MAXDIMS];
-    lv_error err;
-    int n = lv_view_ndim(self->view);
     if (lvpy_parse("compute", args, nargs, kwnames, names, 1, 0, a) < 0 ||
         (a[0] && a[0] != Py_None && lvpy_int64(a[0], "threads", &threads) < 0))
         return NULL;
@@ -451,24 +468,8 @@ static PyObject *view_compute(ViewObject *self, PyObject *const *args,
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         threads = cpus > 0 ? cpus : 1;
     }
-    for (int k = 0; k < n; k++)
-        dims[k] = (npy_intp)lv_view_shape(self->view)[k];
-    Py_INCREF(self->descr);
-    PyObject *out = PyArray_Empty(n, dims, self->descr, 0);
-    if (out == NULL)
-        return NULL;
-    int rc;
-    Py_BEGIN_ALLOW_THREADS
-    rc = lv_view_fill_block_mt(self->view, lo, lv_view_shape(self->view),
-                               PyArray_DATA((PyArrayObject *)out),
-                               (int64_t)PyArray_NBYTES((PyArrayObject *)out),
-                               (int)(threads > 64 ? 64 : threads), &err);
-    Py_END_ALLOW_THREADS
-    if (rc != LV_OK) {
-        Py_DECREF(out);
-        return lvpy_raise(state_of((PyObject *)self), &err);
-    }
-    return out;
+    return fill_new(self, lo, lv_view_shape(self->view),
+                    (int)(threads > 64 ? 64 : threads));
 }
 
 /* _block_mean(factors, lo, hi): a float64 ndarray of block means (see
@@ -476,28 +477,19 @@ static PyObject *view_compute(ViewObject *self, PyObject *const *args,
 static PyObject *view_block_mean(ViewObject *self, PyObject *const *args,
                                  Py_ssize_t nargs)
 {
-    int64_t f[LV_MAXDIMS], lo[LV_MAXDIMS], hi[LV_MAXDIMS];
+    int64_t box[3][LV_MAXDIMS];
     npy_intp dims[LV_MAXDIMS];
-    int n = lv_view_ndim(self->view);
+    int n = lv_view_ndim(self->view), rc;
     lv_error err;
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "_block_mean(factors, lo, hi)");
+    if (box_args(self, args, nargs, 3, "_block_mean(factors, lo, hi)", box) < 0)
         return NULL;
-    }
-    if (lvpy_shape(args[0], "factors", f) != n || lvpy_shape(args[1], "lo", lo) != n ||
-        lvpy_shape(args[2], "hi", hi) != n) {
-        if (!PyErr_Occurred())
-            PyErr_Format(PyExc_ValueError, "factors, lo and hi need %d entries", n);
-        return NULL;
-    }
     for (int k = 0; k < n; k++)
-        dims[k] = (npy_intp)(hi[k] > lo[k] ? hi[k] - lo[k] : 0);
+        dims[k] = (npy_intp)(box[2][k] > box[1][k] ? box[2][k] - box[1][k] : 0);
     PyObject *out = PyArray_SimpleNew(n, dims, NPY_FLOAT64);
     if (out == NULL)
         return NULL;
-    int rc;
     Py_BEGIN_ALLOW_THREADS
-    rc = lv_view_fill_mean_block(self->view, f, lo, hi,
+    rc = lv_view_fill_mean_block(self->view, box[0], box[1], box[2],
                                  PyArray_DATA((PyArrayObject *)out),
                                  (int64_t)PyArray_NBYTES((PyArrayObject *)out), &err);
     Py_END_ALLOW_THREADS

@@ -300,6 +300,8 @@ LVI_HIDDEN lvi_op *lvi_op_ref(lvi_op *op);
 LVI_HIDDEN void lvi_op_free(lvi_op *op);
 /* A one-line description of op for explanations, into buf. */
 LVI_HIDDEN const char *lvi_op_describe(const lvi_op *op, char *buf, size_t size);
+/* Appends op as a spec writes it (".reshape((2, 3))", "[::2]"). */
+LVI_HIDDEN void lvi_spec_op_text(lvi_str *b, const lvi_op *op);
 /* The op number k (1-based from the source, 0 = the source) of v's chain. */
 LVI_HIDDEN const lvi_op *lvi_view_op(const lv_view *v, int k);
 

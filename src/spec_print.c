@@ -142,7 +142,7 @@ static void index_item(lvi_str *b, const lv_index *it)
     }
 }
 
-static void op_text(lvi_str *b, const lvi_op *op)
+void lvi_spec_op_text(lvi_str *b, const lvi_op *op)
 {
     switch (op->kind) {
     case LVI_OP_TRANSPOSE:
@@ -201,7 +201,7 @@ char *lv_view_to_spec(const lv_view *v, lv_error *err)
     int rc = source(&b, v, chain[n - 1], err);
     for (int k = n - 2; rc == LV_OK && k >= 0; k--) {
         lvi_str_printf(&b, "\n    ");
-        op_text(&b, chain[k]);
+        lvi_spec_op_text(&b, chain[k]);
     }
     lvi_str_printf(&b, n > 1 ? ")\n" : "\n");
     free(chain);
