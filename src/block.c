@@ -131,7 +131,7 @@ static void flat_range(const flat_ctx *fc, int64_t f0, int64_t f1, int p)
  * flat path does not apply. */
 static int flat_axis(const lv_view *v, const lvi_box *box)
 {
-    if (v->nstages != 2 || v->src->kind == LV_SOURCE_RANGE ||
+    if (v->nstages != 2 || v->ndim == 0 || v->src->kind == LV_SOURCE_RANGE ||
         !lvi_stage_is_ravel(&v->stages[0], 'C'))
         return -1;
     const lvi_stage *s = &v->stages[1];

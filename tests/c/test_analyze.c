@@ -644,6 +644,29 @@ static void test_reshape_round_trips(void **state)
         lv_view_free(views[k]);
 }
 
+/* A 0-d element of a flattened transpose still has two stages; the block
+ * accessor's flat path must not look for a trailing axis it does not have
+ * (found by the op-stream fuzzer). */
+static void test_zero_d_element_of_a_flattened_transpose(void **state)
+{
+    fixture *f = *state;
+    int64_t shape[2] = {2, 3}, flat = -1, lo[1] = {0}, hi[1] = {0};
+    lv_view *a = lv_view_new(f->src, f->u1, 2, shape, NULL, 'C', 0, NULL);
+    lv_view *t = lv_view_transpose(a, 0, NULL, NULL);
+    lv_view *fl = lv_view_reshape(t, 1, &flat, 'C', NULL);
+    lv_index one = {.kind = LV_INDEX_INT, .value = 1};
+    lv_view *e = lv_view_index(fl, 1, &one, NULL);
+    assert_int_equal(lv_view_ndim(e), 0);
+    unsigned char out = 0;
+    lvi_flat_min = 0;
+    assert_int_equal(lv_view_fill_block(e, lo, hi, &out, 1, NULL), LV_OK);
+    lvi_flat_min = 4096;
+    assert_int_equal(out, 3); /* element (1, 0) of the 2x3 source */
+    lv_view *views[] = {a, t, fl, e};
+    for (int k = 0; k < 4; k++)
+        lv_view_free(views[k]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -655,6 +678,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cancelling_carries_are_strided, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gathers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reshape_round_trips, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_zero_d_element_of_a_flattened_transpose,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
