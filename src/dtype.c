@@ -76,8 +76,9 @@ static int unescape(parser *p)
     return -1;
 }
 
-/* Reads a quoted string into buf; the quote may be ' or ". */
-static int quoted(parser *p, char *buf, size_t size)
+/* Reads a quoted string into buf (NUL-terminated; *len bytes, which may
+ * include NULs from escapes); the quote may be ' or ". */
+static int quoted(parser *p, char *buf, size_t size, size_t *len)
 {
     skip_ws(p);
     char q = p->s[p->pos];
@@ -96,6 +97,7 @@ static int quoted(parser *p, char *buf, size_t size)
     }
     p->pos++;
     buf[n] = '\0';
+    *len = n;
     return LV_OK;
 }
 
@@ -174,7 +176,10 @@ static int any_type(parser *p, char *kind, char *order, int64_t *size)
         return record(p, size);
     }
     char t[64];
-    int rc = quoted(p, t, sizeof t);
+    size_t len;
+    int rc = quoted(p, t, sizeof t, &len);
+    if (rc == LV_OK && strlen(t) != len)
+        rc = fail(p, "text: NUL in a type string");
     if (rc == LV_OK)
         rc = simple_type(p, t, kind, order, size);
     if (rc == LV_OK)
@@ -215,15 +220,18 @@ static int field(parser *p, int64_t *size)
 {
     char name[256], kind, order;
     int64_t fsize, count;
+    size_t len;
     if (!eat(p, '('))
         return fail(p, "record: expected '(' starting a field");
-    int rc = quoted(p, name, sizeof name);
+    int rc = quoted(p, name, sizeof name, &len);
     if (rc != LV_OK)
         return rc;
     /* the name as a Python literal on one line: quotes, backslashes and
-     * control bytes escaped, so the text is safe to paste into code */
+     * control bytes (NUL too: NumPy keeps it) escaped, so the text is safe
+     * to paste into code */
     lvi_str_printf(&p->out, "('");
-    for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
+    const unsigned char *end = (const unsigned char *)name + len;
+    for (const unsigned char *c = (const unsigned char *)name; c < end; c++) {
         if (*c == '\'' || *c == '\\')
             lvi_str_printf(&p->out, "\\%c", *c);
         else if (*c < 0x20 || *c == 0x7f)
@@ -269,8 +277,10 @@ static int record(parser *p, int64_t *size)
     }
     lvi_str_printf(&p->out, "]");
     p->depth--;
-    if (nfields == 0 || *size == 0)
+    if (nfields == 0)
         return fail(p, "record: no fields");
+    if (*size == 0)
+        return fail(p, "record: its fields hold zero bytes");
     return LV_OK;
 }
 
