@@ -66,13 +66,19 @@ static int arange_length(lv_scalar start, lv_scalar stop, lv_scalar step,
         *n = (int64_t)len;
         return LV_OK;
     }
-    double len = ceil((as_double(stop) - as_double(start)) / as_double(step));
+    /* two integers subtract exactly, as in Python, before the division */
+    double span = !start.is_float && !stop.is_float
+                  ? (double)((i128)stop.i - start.i)
+                  : as_double(stop) - as_double(start);
+    double q = span / as_double(step), len = ceil(q);
     if (isnan(len))
         return LVI_ERR(err, LV_EVALUE, "arange: cannot compute the length "
                        "(arguments are not finite)");
-    if (len >= 9.2e18)
+    if (len >= 9.2e18 || len <= -9.2e18)
         return LVI_ERR(err, LV_EOVERFLOW, "arange: maximum allowed size "
                        "exceeded");
+    if (q == 0 && span != 0) /* underflow or a step of inf: NumPy's rule */
+        len = signbit(q) ? 0 : 1;
     *n = len > 0 ? (int64_t)len : 0;
     return LV_OK;
 }
@@ -178,8 +184,11 @@ lv_view *lv_view_linspace(double start, double stop, int64_t num,
     if (own->kind != 'f') {
         i128 lo, hi;
         int_bounds(own, &lo, &hi);
-        double a = floor(fmin(start, stop)), b = floor(fmax(start, stop));
-        if (num > 0 && !(a >= (double)lo && b <= (double)hi)) {
+        /* NaN fails both tests; hi + 1 is a power of two, exact in double
+         * where hi itself would round up to it */
+        double a = floor(start < stop ? start : stop);
+        double b = floor(start < stop ? stop : start);
+        if (num > 0 && !(a >= (double)lo && b < (double)(hi + 1))) {
             LVI_ERR(err, LV_EOVERFLOW, "linspace values do not fit %s",
                     own->text);
             lv_dtype_free(own);
