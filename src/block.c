@@ -179,14 +179,20 @@ static void fill_flat(const lv_view *v, const lvi_box *box, int k, char *out)
 static int check_block(const lv_view *v, const int64_t *lo, const int64_t *hi,
                        int64_t outsize, int64_t *need, lv_error *err)
 {
+    bool over = false, empty = false;
     *need = v->dtype->itemsize;
     for (int e = 0; e < v->ndim; e++) {
         if (lo[e] < 0 || lo[e] > hi[e] || hi[e] > v->shape[e])
             return LVI_ERR(err, LV_EINDEX, "block [%lld, %lld) is outside axis "
                            "%d of length %lld", (long long)lo[e],
                            (long long)hi[e], e, (long long)v->shape[e]);
-        lvi_mul(*need, hi[e] - lo[e], need); /* <= size * itemsize */
+        empty |= hi[e] == lo[e];
+        over |= lvi_mul(*need, hi[e] - lo[e], need); /* 0 stays 0 */
     }
+    /* size * itemsize can overflow for ranges and broadcasts */
+    if (over && !empty)
+        return LVI_ERR(err, LV_EOVERFLOW, "the block's size in bytes "
+                       "overflows int64");
     if (outsize < *need)
         return LVI_ERR(err, LV_EVALUE, "output buffer has %lld bytes; the "
                        "block needs %lld", (long long)outsize, (long long)*need);
