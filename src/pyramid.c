@@ -112,23 +112,36 @@ static int sum_region(const mean_job *j, const int64_t *slo, const int64_t *shi,
     return rc;
 }
 
+/* min(a * f, n) for a >= 0, f >= 1, n >= 0, without overflowing. */
+static int64_t window_end(int64_t a, int64_t f, int64_t n)
+{
+    return a > n / f ? n : a * f;
+}
+
 static int check_mean(const lv_view *v, const int64_t *f, const int64_t *lo,
                       const int64_t *hi, int64_t outsize, int64_t *count,
                       lv_error *err)
 {
+    bool over = false, empty = false;
     if (!strchr("biuf", v->dtype->kind) || v->dtype->itemsize > 8)
         return LVI_ERR(err, LV_ETYPE, "block means need bool, integer or float "
                        "elements, not %s", v->dtype->text);
     *count = 1;
     for (int a = 0; a < v->ndim; a++) {
-        int64_t levels = f[a] > 0 ? (v->shape[a] + f[a] - 1) / f[a] : -1;
+        int64_t n = v->shape[a];
+        int64_t levels = f[a] > 0 ? n / f[a] + (n % f[a] != 0) : -1;
         if (f[a] < 1 || lo[a] < 0 || lo[a] > hi[a] || hi[a] > levels)
             return LVI_ERR(err, LV_EINDEX, "mean block [%lld, %lld) with factor "
                            "%lld is outside axis %d of length %lld",
                            (long long)lo[a], (long long)hi[a], (long long)f[a],
                            a, (long long)v->shape[a]);
-        *count *= hi[a] - lo[a];
+        empty |= hi[a] == lo[a];
+        over |= lvi_mul(*count, hi[a] - lo[a], count); /* 0 stays 0 */
     }
+    int64_t bytes;
+    if ((over || lvi_mul(*count, (int64_t)sizeof(double), &bytes)) && !empty)
+        return LVI_ERR(err, LV_EOVERFLOW, "the mean block's size in bytes "
+                       "overflows int64");
     if (outsize < *count * (int64_t)sizeof(double))
         return LVI_ERR(err, LV_EVALUE, "output buffer too small for the mean "
                        "block");
@@ -148,7 +161,7 @@ int lv_view_fill_mean_block(const lv_view *v, const int64_t *factors,
         j.ostr[a] = stride;
         stride *= hi[a] - lo[a];
         slo[a] = lo[a] * factors[a];
-        shi[a] = hi[a] * factors[a] < v->shape[a] ? hi[a] * factors[a] : v->shape[a];
+        shi[a] = window_end(hi[a], factors[a], v->shape[a]);
     }
     memset(out, 0, (size_t)count * sizeof *out);
     if ((rc = sum_region(&j, slo, shi, err)) != LV_OK)
@@ -158,8 +171,8 @@ int lv_view_fill_mean_block(const lv_view *v, const int64_t *factors,
         int64_t cells = 1;
         for (int a = 0; a < v->ndim; a++) {
             int64_t start = (lo[a] + idx[a]) * factors[a];
-            int64_t end = start + factors[a] < v->shape[a] ? start + factors[a]
-                                                           : v->shape[a];
+            int64_t end = window_end(lo[a] + idx[a] + 1, factors[a],
+                                     v->shape[a]);
             cells *= end - start;
         }
         out[i] /= (double)cells;
