@@ -216,7 +216,8 @@ static int field_shape(parser *p, int64_t *count)
     return LV_OK;
 }
 
-static int field(parser *p, int64_t *size)
+/* Parses one field; *at and *len locate its escaped name in p->out. */
+static int field(parser *p, int64_t *size, size_t *at, size_t *namelen)
 {
     char name[256], kind, order;
     int64_t fsize, count;
@@ -230,6 +231,7 @@ static int field(parser *p, int64_t *size)
      * control bytes (NUL too: NumPy keeps it) escaped, so the text is safe
      * to paste into code */
     lvi_str_printf(&p->out, "('");
+    *at = p->out.len;
     const unsigned char *end = (const unsigned char *)name + len;
     for (const unsigned char *c = (const unsigned char *)name; c < end; c++) {
         if (*c == '\'' || *c == '\\')
@@ -239,6 +241,7 @@ static int field(parser *p, int64_t *size)
         else
             lvi_str_printf(&p->out, "%c", *c);
     }
+    *namelen = p->out.failed ? 0 : p->out.len - *at;
     lvi_str_printf(&p->out, "', ");
     if (!eat(p, ','))
         return fail(p, "record: expected ',' after the field name");
@@ -254,6 +257,17 @@ static int field(parser *p, int64_t *size)
     return LV_OK;
 }
 
+/* Is the escaped name at (at, len) already among the record's names?
+ * (NumPy refuses duplicate field names; '' marks padding and may repeat.) */
+static bool duplicate(const parser *p, const size_t (*names)[2], int n,
+                      size_t at, size_t len)
+{
+    for (int k = 0; len > 0 && k < n; k++)
+        if (names[k][1] == len && memcmp(p->out.s + names[k][0], p->out.s + at, len) == 0)
+            return true;
+    return false;
+}
+
 static int record(parser *p, int64_t *size)
 {
     if (++p->depth > MAX_DEPTH)
@@ -263,18 +277,31 @@ static int record(parser *p, int64_t *size)
         return fail(p, "record: expected '['");
     lvi_str_printf(&p->out, "[");
     *size = 0;
-    int nfields = 0;
-    while (!eat(p, ']')) {
+    int nfields = 0, rc = LV_OK;
+    size_t (*names)[2] = NULL;
+    while (rc == LV_OK && !eat(p, ']')) {
         if (nfields && !eat(p, ','))
-            return fail(p, "record: expected ',' between fields");
-        if (nfields && eat(p, ']'))
+            rc = fail(p, "record: expected ',' between fields");
+        else if (nfields && eat(p, ']'))
             break; /* a trailing comma */
-        lvi_str_printf(&p->out, nfields ? ", " : "");
-        int rc = field(p, size);
         if (rc != LV_OK)
-            return rc;
+            break;
+        lvi_str_printf(&p->out, nfields ? ", " : "");
+        size_t (*grown)[2] = realloc(names, (size_t)(nfields + 1) * sizeof *names);
+        if (grown == NULL) {
+            rc = LVI_ERR(p->err, LV_ENOMEM, "out of memory");
+            break;
+        }
+        names = grown;
+        rc = field(p, size, &names[nfields][0], &names[nfields][1]);
+        if (rc == LV_OK && duplicate(p, (const size_t (*)[2])names, nfields,
+                                     names[nfields][0], names[nfields][1]))
+            rc = fail(p, "record: a field name appears twice");
         nfields++;
     }
+    free(names);
+    if (rc != LV_OK)
+        return rc;
     lvi_str_printf(&p->out, "]");
     p->depth--;
     if (nfields == 0)

@@ -164,6 +164,8 @@ lv_view *lv_view_arange(lv_scalar start, lv_scalar stop, lv_scalar step,
     return v;
 }
 
+static double linspace_value(const lvi_range *r, int64_t k);
+
 lv_view *lv_view_linspace(double start, double stop, int64_t num,
                           bool endpoint, const lv_dtype *dt, lv_error *err)
 {
@@ -184,10 +186,14 @@ lv_view *lv_view_linspace(double start, double stop, int64_t num,
     if (own->kind != 'f') {
         i128 lo, hi;
         int_bounds(own, &lo, &hi);
-        /* NaN fails both tests; hi + 1 is a power of two, exact in double
-         * where hi itself would round up to it */
-        double a = floor(start < stop ? start : stop);
-        double b = floor(start < stop ? stop : start);
+        /* the values are monotonic: the first and last bound them (with
+         * endpoint=False the last is short of stop).  NaN fails both tests;
+         * hi + 1 is a power of two, exact in double where hi would round */
+        double y0 = num > 0 ? linspace_value(&r, 0) : 0;
+        double y1 = num > 0 ? linspace_value(&r, num - 1) : 0;
+        double a = floor(y0 < y1 ? y0 : y1), b = floor(y0 < y1 ? y1 : y0);
+        if (isnan(start) || isnan(stop))
+            a = NAN;
         if (num > 0 && !(a >= (double)lo && b < (double)(hi + 1))) {
             LVI_ERR(err, LV_EOVERFLOW, "linspace values do not fit %s",
                     own->text);

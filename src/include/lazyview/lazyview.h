@@ -270,7 +270,10 @@ LV_API int lv_view_address(const lv_view *v, const int64_t *idx,
 /*
  * Fills out (C-contiguous, prod(hi - lo) * itemsize bytes, outsize checked)
  * with the elements lo <= i < hi of any view: memory is copied, ranges are
- * computed.  Safe to call from many threads at once on one view.
+ * computed.  Safe to call from many threads at once on one view.  Errors:
+ * LV_EINDEX (block outside the view), LV_EVALUE (out too small),
+ * LV_EOVERFLOW (the block's bytes overflow int64), LV_EOS (a file source
+ * shrank since it was opened), LV_ENOMEM.
  */
 LV_API int lv_view_fill_block(const lv_view *v, const int64_t *lo,
                               const int64_t *hi, void *out, int64_t outsize,
