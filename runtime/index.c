@@ -86,10 +86,10 @@ static int array_item(PyObject *o, int64_t axis_len, int axis, lv_index *it,
         PyObject *ints = PyArray_ISBOOL(a)
             ? PyArray_Nonzero(a)  /* a tuple holding one index array */
             : PyArray_FROMANY((PyObject *)a, NPY_INT64, 1, 1,
-                              NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_FORCECAST);
+                              NPY_ARRAY_CARRAY | NPY_ARRAY_FORCECAST);
         if (ints && PyTuple_Check(ints)) {
             PyObject *first = PyArray_FROMANY(PyTuple_GET_ITEM(ints, 0), NPY_INT64,
-                                              1, 1, NPY_ARRAY_C_CONTIGUOUS);
+                                              1, 1, NPY_ARRAY_CARRAY);
             Py_DECREF(ints);
             ints = first;
         }

@@ -125,6 +125,11 @@ PyObject *lvpy_from_array(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     }
     PyArrayObject *arr = (PyArrayObject *)a[0];
+    if (PyArray_NDIM(arr) > LV_MAXDIMS) {
+        PyErr_Format(PyExc_ValueError, "from_array: %d dimensions; at most %d "
+                     "are supported", PyArray_NDIM(arr), LV_MAXDIMS);
+        return NULL;
+    }
     if (lvpy_dtype(st, (PyObject *)PyArray_DESCR(arr), &lv, &descr) < 0)
         return NULL;
     array_extent(arr, &lo, &hi);
@@ -200,7 +205,11 @@ PyObject *lvpy_open_raw(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
 static int scalar(PyObject *o, const char *what, lv_scalar *out)
 {
     *out = (lv_scalar){0};
-    if (PyIndex_Check(o) && !PyBool_Check(o))
+    if (PyBool_Check(o)) { /* NumPy counts bools as integers here */
+        out->i = o == Py_True;
+        return 0;
+    }
+    if (PyIndex_Check(o))
         return lvpy_int64(o, what, &out->i);
     if (PyFloat_Check(o) || PyObject_HasAttrString(o, "__float__")) {
         out->is_float = true;

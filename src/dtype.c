@@ -176,7 +176,7 @@ static int any_type(parser *p, char *kind, char *order, int64_t *size)
         return record(p, size);
     }
     char t[64];
-    size_t len;
+    size_t len = 0;
     int rc = quoted(p, t, sizeof t, &len);
     if (rc == LV_OK && strlen(t) != len)
         rc = fail(p, "text: NUL in a type string");
@@ -221,7 +221,7 @@ static int field(parser *p, int64_t *size, size_t *at, size_t *namelen)
 {
     char name[256], kind, order;
     int64_t fsize, count;
-    size_t len;
+    size_t len = 0;
     if (!eat(p, '('))
         return fail(p, "record: expected '(' starting a field");
     int rc = quoted(p, name, sizeof name, &len);

@@ -331,6 +331,8 @@ static lvi_table *adv_table(const lvi_stage *s0, const plan *p, lv_error *err)
             continue;
         const lvi_axis *a = &s0->ax[e->axis];
         const lv_index *it = e->item;
+        if (it->kind == LV_INDEX_INT)
+            wrap_index(it->value, a->n, e->axis, err, &ok);
         for (int64_t i = 0; i < t->n && ok; i++) {
             int64_t raw = it->kind == LV_INDEX_INT ? it->value
                           : it->indices[it->nindices == 1 ? 0 : i];
@@ -402,11 +404,14 @@ static int build_stage0(const lvi_stage *s0, const plan *p, lvi_stage *out,
             return -1;
         }
     }
-    if (p->narr && p->adv_len > 0) {
+    if (p->narr) { /* even an empty gather checks its ints (NumPy does) */
         lvi_table *t = adv_table(s0, p, err);
         if (t == NULL)
             return -1;
-        out->ax[p->adv_pos].table = t;
+        if (p->adv_len > 0)
+            out->ax[p->adv_pos].table = t;
+        else
+            lvi_table_free(t);
     }
     return LV_OK;
 }

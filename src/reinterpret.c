@@ -182,11 +182,14 @@ static int view_like(lv_view *nv, int64_t oldsize, int64_t newsize,
     if (newsize < oldsize && oldsize % newsize)
         return LVI_ERR(err, LV_EVALUE, "when changing to a smaller dtype, its "
                        "size must be a divisor of the size of original dtype");
-    if ((a->n * oldsize) % newsize)
+    int64_t bytes;
+    if (lvi_mul(a->n, oldsize, &bytes))
+        return LVI_ERR(err, LV_EOVERFLOW, "the last axis's bytes overflow int64");
+    if (bytes % newsize)
         return LVI_ERR(err, LV_EVALUE, "when changing to a larger dtype, its "
                        "size must be a divisor of the total size in bytes of "
                        "the last axis of the array");
-    a->n = a->n * oldsize / newsize;
+    a->n = bytes / newsize;
     a->stride = newsize;
     return LV_OK;
 }

@@ -246,10 +246,13 @@ lv_view *lvi_view_finish(lv_view *v, lvi_op *op, lv_error *err)
     for (int e = 0; e < s0->ndim; e++)
         v->shape[e] = s0->ax[e].n;
     v->size = lvi_prod(v->ndim, v->shape);
-    if (v->size < 0) {
+    int64_t nbytes;
+    if (v->size < 0 || lvi_mul(v->size, v->dtype->itemsize, &nbytes)) {
         char buf[400];
-        LVI_ERR(err, LV_EOVERFLOW, "the shape %s has more elements than int64 "
-                "can count", lvi_fmt_shape(buf, sizeof buf, v->ndim, v->shape));
+        LVI_ERR(err, LV_EOVERFLOW, "the shape %s times the itemsize %lld "
+                "overflows int64 bytes",
+                lvi_fmt_shape(buf, sizeof buf, v->ndim, v->shape),
+                (long long)v->dtype->itemsize);
         lv_view_free(v);
         return NULL;
     }
@@ -375,8 +378,8 @@ static int check_bounds(const lv_source *src, int ndim, const int64_t *shape,
     if (!strided_extent(ndim, shape, strides, offset, itemsize, &lo, &hi))
         return LVI_ERR(err, LV_EOVERFLOW, "strides times shape overflow int64");
     if (lo < 0)
-        return LVI_ERR(err, LV_EVALUE, "the strides reach %lld bytes before the "
-                       "start of the buffer", (long long)-lo);
+        return LVI_ERR(err, LV_EVALUE, "the strides reach %llu bytes before the "
+                       "start of the buffer", 0ull - (unsigned long long)lo);
     if (hi > src->nbytes)
         return LVI_ERR(err, LV_EVALUE, "buffer is too small: the view needs "
                        "bytes up to %lld but the buffer has %lld bytes",
