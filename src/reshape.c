@@ -156,6 +156,27 @@ static void ravel_stage(lvi_stage *s, int ndim, const int64_t *shape,
     }
 }
 
+/* Merges neighbouring digits that form one stride pattern (the slower
+ * stride is the faster extent times its stride), as NumPy's reshape merges
+ * axes: carries between them do not change the address, and the analyzer
+ * could not see past them (a long run of them would exhaust its budget).
+ * Returns the new digit count. */
+static int merge_digits(lvi_axis *ax, int n)
+{
+    int m = 0;
+    for (int k = 0; k < n; k++) {
+        lvi_axis *prev = m ? &ax[m - 1] : NULL;
+        if (prev && !prev->table && !ax[k].table &&
+            prev->stride == ax[k].n * ax[k].stride) {
+            prev->n *= ax[k].n; /* bounded by the view's size */
+            prev->stride = ax[k].stride;
+            continue;
+        }
+        ax[m++] = ax[k];
+    }
+    return m;
+}
+
 /* nv (a clone of v) gets a new stage 0 unravelling into v's stage 0. */
 static int push_stage(lv_view *nv, int ndim, const int64_t *shape, char order,
                       lv_error *err)
@@ -177,8 +198,8 @@ static int push_stage(lv_view *nv, int ndim, const int64_t *shape, char order,
             lvi_table_free(digits->ax[k].table);
     for (int k = 0; k < n; k++)
         ax[k] = digits->ax[idx[order == 'C' ? k : n - 1 - k]];
-    memcpy(digits->ax, ax, (size_t)n * sizeof *ax);
-    digits->ndim = n;
+    digits->ndim = merge_digits(ax, n);
+    memcpy(digits->ax, ax, (size_t)digits->ndim * sizeof *ax);
     digits->op = nv->nops + 1; /* this reshape unravels into the digits */
     ravel_stage(&st[0], ndim, shape, order, 0);
     return LV_OK;

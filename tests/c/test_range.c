@@ -372,16 +372,20 @@ static void run_error_case(void **state)
  * elements are exact. */
 static void test_huge_range_fills_its_tail_exactly(void **state)
 {
-    int64_t n = INT64_C(1) << 62, lo = n - 3, hi = n, out[3];
-    lv_view *v = lv_view_arange(I(1), I(INT64_MAX), I(2), NULL, NULL);
+    /* 2^59 int64 elements: the most whose bytes fit int64 at this step */
+    int64_t n = INT64_C(1) << 59, lo = n - 3, hi = n, out[3];
+    lv_view *v = lv_view_arange(I(17), I(INT64_MAX), I(16), NULL, NULL);
     assert_int_equal(lv_view_size(v), n - 1);
     lv_view_free(v);
-    v = lv_view_arange(I(0), I(INT64_MAX), I(2), NULL, NULL);
+    v = lv_view_arange(I(0), I(INT64_MAX), I(16), NULL, NULL);
     assert_int_equal(lv_view_size(v), n);
     assert_int_equal(lv_view_fill_block(v, &lo, &hi, out, sizeof out, NULL), LV_OK);
-    assert_int_equal(out[0], INT64_MAX - 5);
-    assert_int_equal(out[2], INT64_MAX - 1);
+    assert_int_equal(out[0], INT64_MAX - 47);
+    assert_int_equal(out[2], INT64_MAX - 15);
     lv_view_free(v);
+    lv_error err;
+    assert_null(lv_view_arange(I(0), I(INT64_MAX), I(2), NULL, &err));
+    assert_int_equal(err.code, LV_EOVERFLOW); /* 2^62 elements of 8 bytes */
     double d[3];
     int64_t m = (INT64_C(1) << 40) + 1, dlo = INT64_C(1) << 39, dhi = dlo + 2;
     v = lv_view_linspace(0.0, 1.0, m, true, NULL, NULL); /* step 2^-40 */

@@ -125,8 +125,10 @@ def test_read_only_mapping_cannot_be_written(tmp_path):
 
 
 def test_huge_virtual_sizes_do_not_allocate():
-    v = lv.arange(2**62).reshape(2**31, 2**31)
+    v = lv.arange(2**59).reshape(2**30, 2**29)     # 4 EiB of int64, virtually
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    assert v[2**31 - 1, 2**31 - 1]._block((), ()).item() == 2**62 - 1
-    assert v.T[5:7, 9]._block((0,), (2,)).tolist() == [9 * 2**31 + 5, 9 * 2**31 + 6]
+    assert v[2**30 - 1, 2**29 - 1]._block((), ()).item() == 2**59 - 1
+    assert v.T[5:7, 9]._block((0,), (2,)).tolist() == [9 * 2**29 + 5, 9 * 2**29 + 6]
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50_000
+    with pytest.raises(ValueError, match="overflows int64 bytes"):
+        lv.arange(2**62)                           # 2^65 bytes: refused
