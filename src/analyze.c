@@ -174,6 +174,39 @@ static bool unravel_affine(const lvi_stage *s, const lvi_box *box,
     return true;
 }
 
+static int64_t gcd64(int64_t a, int64_t b)
+{
+    a = a < 0 ? -a : a;
+    b = b < 0 ? -b : b;
+    while (b) {
+        int64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+/* Several axes move table digit p: d = D + sum(delta_i k_i) takes values
+ * in [lo, hi], all congruent to D modulo g = gcd(delta_i).  If the table is
+ * evenly spaced (step t) over every g-th entry of that span, then
+ * T(d) = T(D) + (d - D)/g * t is affine in k: adds it to y.  O(span/g). */
+static bool table_over_span(const lvi_table *t, const digit_form *df, int p,
+                            const lvi_box *box, lvi_affine *y)
+{
+    int64_t lo, hi, g = 0;
+    for (int i = 0; i < df->nact; i++)
+        g = gcd64(g, df->delta[p][i]);
+    if (!digit_range(df, box, p, &lo, &hi) || g == 0)
+        return false;
+    int64_t step = hi > lo ? t->v[lo + g] - t->v[lo] : 0;
+    for (int64_t d = lo + g; d <= hi; d += g)
+        if (t->v[d] - t->v[d - g] != step)
+            return false;
+    for (int i = 0; i < df->nact; i++)
+        y->coef[df->act[i]] += df->delta[p][i] / g * step; /* T(D): caller */
+    return true;
+}
+
 /* Adds table digit p's contribution to y, or names a split. */
 static bool table_digit(const lvi_axis *a, const digit_form *df, int p,
                         const lvi_box *box, lvi_affine *y, split_hint *h)
@@ -191,6 +224,8 @@ static bool table_digit(const lvi_axis *a, const digit_form *df, int p,
     if (nmoving == 0)
         return true;
     if (nmoving > 1) {
+        if (table_over_span(a->table, df, p, box, y))
+            return true;
         int e = df->act[widest];
         *h = (split_hint){e, box->ext[e] / 2};
         return false;

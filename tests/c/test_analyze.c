@@ -667,6 +667,64 @@ static void test_zero_d_element_of_a_flattened_transpose(void **state)
         lv_view_free(views[k]);
 }
 
+/* Neighbouring digits that merge are merged when a reshape pushes a stage,
+ * so a long run of harmless carries does not exhaust the analysis: every
+ * other byte of a (N, 2, 2) view whose first two axes merge is strided. */
+static void test_mergeable_digits_do_not_hide_striding(void **state)
+{
+    enum { N = 30000 };
+    static uint8_t big[2 * N * 2];
+    lv_source *src = lv_source_memory(big, sizeof big, true, NULL, NULL, NULL);
+    lv_dtype *u1 = lv_dtype_parse("u1", NULL);
+    int64_t shape[3] = {2, N, 2}, flat = -1;
+    int perm[3] = {1, 2, 0};
+    lv_view *a = lv_view_new(src, u1, 3, shape, NULL, 'C', 0, NULL);
+    lv_view *t = lv_view_transpose(a, 3, perm, NULL);
+    lv_view *fl = lv_view_reshape(t, 1, &flat, 'C', NULL);
+    lv_index every_other = {.kind = LV_INDEX_SLICE, .step = 2,
+                            .flags = LV_SLICE_NOSTART | LV_SLICE_NOSTOP};
+    lv_view *e = lv_view_index(fl, 1, &every_other, NULL);
+    assert_false(lv_view_is_strided(fl));
+    assert_true(lv_view_is_strided(e));
+    lv_layout lay;
+    lv_view_layout(e, &lay, NULL);
+    assert_int_equal(lay.strides[0], 1);
+    lv_view *views[] = {a, t, fl, e};
+    for (int k = 0; k < 4; k++)
+        lv_view_free(views[k]);
+    lv_dtype_free(u1);
+    lv_source_free(src);
+}
+
+/* A gather reshaped so that two axes reach its table is strided when the
+ * picks reached are evenly spaced, however many there are. */
+static void test_table_reached_through_two_axes(void **state)
+{
+    enum { N = 100001, K = 2 * N - 1 };
+    static uint8_t big[K];
+    static int64_t picks[K + 1];
+    lv_source *src = lv_source_memory(big, sizeof big, true, NULL, NULL, NULL);
+    lv_dtype *u1 = lv_dtype_parse("u1", NULL);
+    int64_t n = K, shape[2] = {N, 2};
+    for (int64_t k = 0; k < K; k++)
+        picks[k] = k;
+    picks[K] = 5; /* breaks the evenly spaced run, but only at the very end */
+    lv_index g = {.kind = LV_INDEX_ARRAY, .indices = picks, .nindices = K + 1};
+    lv_index head = {.kind = LV_INDEX_SLICE, .stop = N - 1,
+                     .flags = LV_SLICE_NOSTART | LV_SLICE_NOSTEP};
+    lv_view *a = lv_view_new(src, u1, 1, &n, NULL, 'C', 0, NULL);
+    lv_view *gv = lv_view_index(a, 1, &g, NULL);
+    lv_view *r = lv_view_reshape(gv, 2, shape, 'C', NULL);
+    lv_view *h = lv_view_index(r, 1, &head, NULL);
+    assert_false(lv_view_is_strided(r));
+    assert_true(lv_view_is_strided(h));
+    lv_view *views[] = {a, gv, r, h};
+    for (int k = 0; k < 4; k++)
+        lv_view_free(views[k]);
+    lv_dtype_free(u1);
+    lv_source_free(src);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -680,6 +738,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reshape_round_trips, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zero_d_element_of_a_flattened_transpose,
                                         setup, teardown),
+        cmocka_unit_test(test_mergeable_digits_do_not_hide_striding),
+        cmocka_unit_test(test_table_reached_through_two_axes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
