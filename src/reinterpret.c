@@ -146,6 +146,23 @@ static bool is_passthrough(const lv_view *nv, int k, int64_t r, int64_t oldsize)
     return true;
 }
 
+/* Writes each later stage's last digit of radix m*r (m > 1, linear) as two
+ * digits (m, r): the same index map, in which a contiguous axis of length r
+ * shows as the passthrough digit that split() makes. */
+static void split_trailing_digits(lv_view *nv, int64_t r)
+{
+    for (int i = 1; i < nv->nstages; i++) {
+        lvi_stage *s = &nv->stages[i];
+        lvi_axis *a = s->ndim ? &s->ax[s->ndim - 1] : NULL;
+        if (a == NULL || a->table || a->n == r || a->n % r || s->ndim >= LV_MAXDIMS)
+            continue;
+        int64_t stride = a->stride;
+        a->n /= r;
+        a->stride = stride * r; /* within the stage's own range */
+        s->ax[s->ndim++] = (lvi_axis){r, stride, NULL};
+    }
+}
+
 /* Undoes split(): removes the digit and divides the maps by r. */
 static int merge_passthrough(lv_view *nv, int k, int64_t r, lv_error *err)
 {
@@ -205,8 +222,11 @@ static int merge(lv_view *nv, int k, int64_t r, int64_t oldsize, lv_error *err)
         return LVI_ERR(err, LV_EVALUE, "reinterpret to a dtype %lld times "
                        "larger needs axis %d of length %lld, but it has %lld",
                        (long long)r, k, (long long)r, (long long)nv->shape[k]);
-    if (nv->nstages > 1 && is_passthrough(nv, k, r, oldsize))
-        return merge_passthrough(nv, k, r, err);
+    if (nv->nstages > 1) {
+        split_trailing_digits(nv, r);
+        if (is_passthrough(nv, k, r, oldsize))
+            return merge_passthrough(nv, k, r, err);
+    }
     const lvi_axis *a = &nv->stages[0].ax[k];
     if (nv->size > 0 && (nv->nstages > 1 || a->table || a->stride != oldsize))
         return LVI_ERR(err, LV_EVALUE, "reinterpret to a larger dtype needs "
