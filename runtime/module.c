@@ -117,9 +117,11 @@ static PyMethodDef module_methods[] = {
      "A lazy linspace with NumPy's values."},
     {"parse", (PyCFunction)(void (*)(void))lvpy_parse_spec,
      METH_FASTCALL | METH_KEYWORDS,
-     "parse(text, **buffers)\n--\n\nBuild the view a spec text describes; "
-     "buffers named in the spec's from_buffer(name, ...) calls are passed as "
-     "keyword arguments.  Errors raise SpecError with lineno and colno."},
+     "parse(text, *, base_dir=None, **buffers)\n--\n\nBuild the view a spec "
+     "text describes; buffers named in the spec's from_buffer(name, ...) calls "
+     "are passed as keyword arguments; relative open_raw paths start at "
+     "base_dir (default: the current folder).  Errors raise SpecError with "
+     "lineno and colno."},
     {"asarray", (PyCFunction)(void (*)(void))lvpy_asarray,
      METH_FASTCALL | METH_KEYWORDS,
      "asarray(v, *, chunks='auto')\n--\n\n"

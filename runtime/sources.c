@@ -344,17 +344,27 @@ PyObject *lvpy_parse_spec(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     if (text == NULL)
         return NULL;
     int n = 0;
-    PyObject *r = NULL;
-    for (; n < nkw; n++) {
-        bufs[n].name = PyUnicode_AsUTF8(PyTuple_GET_ITEM(kwnames, n));
-        bufs[n].source = bufs[n].name ? buffer_source(st, args[nargs + n]) : NULL;
+    PyObject *r = NULL, *base = NULL;
+    for (Py_ssize_t k = 0; k < nkw; k++) {
+        PyObject *key = PyTuple_GET_ITEM(kwnames, k);
+        if (PyUnicode_CompareWithASCIIString(key, "base_dir") == 0) {
+            if (args[nargs + k] != Py_None &&
+                !PyUnicode_FSConverter(args[nargs + k], &base))
+                goto done;
+            continue;
+        }
+        bufs[n].name = PyUnicode_AsUTF8(key);
+        bufs[n].source = bufs[n].name ? buffer_source(st, args[nargs + k]) : NULL;
         if (bufs[n].source == NULL)
             goto done;
+        n++;
     }
-    lv_view *v = lv_spec_parse(text, (size_t)len, bufs, n, &err);
+    lv_view *v = lv_spec_parse_at(text, (size_t)len,
+                                  base ? PyBytes_AS_STRING(base) : NULL, bufs, n, &err);
     r = v ? lvpy_view_new(st, v, NULL) : lvpy_raise(st, &err);
 done:
     for (int k = 0; k < n; k++)
         lv_source_free(bufs[k].source);
+    Py_XDECREF(base);
     return r;
 }

@@ -103,7 +103,9 @@ lv_source *lv_source_file(const char *path, int64_t offset, int64_t nbytes,
     if (fd < 0)
         return NULL;
     lv_source *s = source_alloc(LV_SOURCE_FILE, err);
-    char *copy = strdup(path);
+    char *copy = realpath(path, NULL); /* absolute: specs and pickles travel */
+    if (copy == NULL)
+        copy = strdup(path);
     if (s == NULL || copy == NULL) {
         close(fd);
         free(s);

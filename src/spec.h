@@ -85,6 +85,7 @@ typedef struct spec_parser {
     size_t p;
     const lv_spec_buffer *buffers;
     int nbuffers;
+    const char *base_dir;   /* relative open_raw paths start here (or NULL) */
     spec_binding *binds;
     int nbinds, capbinds;   /* grown geometrically: specs may bind a lot */
     lv_error *err;

@@ -581,8 +581,15 @@ lv_view *lv_spec_parse(const char *text, size_t len,
                        const lv_spec_buffer *buffers, int nbuffers,
                        lv_error *err)
 {
+    return lv_spec_parse_at(text, len, NULL, buffers, nbuffers, err);
+}
+
+lv_view *lv_spec_parse_at(const char *text, size_t len, const char *base_dir,
+                          const lv_spec_buffer *buffers, int nbuffers,
+                          lv_error *err)
+{
     parser ps = {.text = text, .buffers = buffers, .nbuffers = nbuffers,
-                 .err = err};
+                 .base_dir = base_dir, .err = err};
     value last = {0};
     const spec_token *last_at = NULL;
     int rc = text ? lvi_spec_lex(text, len, &ps.toks, err)

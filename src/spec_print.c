@@ -58,6 +58,29 @@ static void scalar(lvi_str *b, lv_scalar s)
         lvi_str_printf(b, "%lld", (long long)s.i);
 }
 
+/* Is s valid UTF-8 (no overlongs, surrogates or code points past U+10FFFF)? */
+static bool utf8_valid(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2
+                : (*p & 0xf8) == 0xf0 ? 3 : -1;
+        if (n < 0 || (n == 1 && *p < 0xc2))
+            return false;
+        uint32_t cp = n ? *p & (0x3f >> n) : *p;
+        for (int k = 1; k <= n; k++) {
+            if ((p[k] & 0xc0) != 0x80)
+                return false;
+            cp = cp << 6 | (p[k] & 0x3f);
+        }
+        if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp < 0xe000))) ||
+            (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+            return false;
+        p += n + 1;
+    }
+    return true;
+}
+
 static int source(lvi_str *b, const lv_view *v, const lvi_op *op, lv_error *err)
 {
     const lv_source *src = v->src;
@@ -88,6 +111,10 @@ static int source(lvi_str *b, const lv_view *v, const lvi_op *op, lv_error *err)
         return LVI_ERR(err, LV_EVALUE, "this view's file source has explicit "
                        "strides or an offset inside the mapping, which a spec "
                        "cannot express");
+    if (file && !utf8_valid(src->path))
+        return LVI_ERR(err, LV_EVALUE, "the file path is not valid UTF-8, which "
+                       "a spec (hence a pickle or a script) cannot write; rename "
+                       "the file");
     if (file) {
         lvi_str_printf(b, "open_raw(");
         lvi_spec_quote(b, src->path);

@@ -7,6 +7,7 @@ refused op) exit with status 1.  No traceback is ever printed.
 """
 import argparse
 import ast
+import os
 import sys
 
 import numpy as np
@@ -50,8 +51,9 @@ def located(text, name, err):
 
 def load(path):
     text, name = read_spec(path)
+    base = os.path.dirname(os.path.abspath(path)) if path != "-" else None
     try:
-        return lv.parse(text), text, name
+        return lv.parse(text, base_dir=base), text, name
     except lv.SpecError as e:
         raise CliError(located(text, name, e), 2) from None
     except (OSError, ValueError, TypeError, IndexError) as e:

@@ -87,7 +87,7 @@ def read_spec(path):
     path = path[0] if isinstance(path, (list, tuple)) else path
     with open(path, encoding="utf-8") as f:
         text = f.read()
-    v = lv.parse(text)
+    v = lv.parse(text, base_dir=os.path.dirname(os.path.abspath(str(path))))
     name = os.path.splitext(os.path.basename(str(path)))[0]
     return layer_data(v, spec_hints(text), name)
 

@@ -115,3 +115,14 @@ def test_emitted_raw_file_script_roundtrip(tmp_path):
     ns = {}
     exec(compile(out.read_text(), str(out), "exec"), ns)
     np.testing.assert_array_equal(ns["array"].compute(), x.transpose(2, 0, 1).reshape(24, 5))
+
+
+def test_relative_paths_in_a_spec_start_at_its_folder(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    np.arange(12, dtype="u1").tofile(folder / "r.raw")
+    (folder / "r.lzv").write_text('open_raw("r.raw", "u1", (3, 4)).T\n')
+    r = subprocess.run([sys.executable, "-m", "lazyview.cli", "show", "data/r.lzv"],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "[ 0  4  8]" in r.stdout

@@ -174,3 +174,16 @@ def test_distributed_refuses_memory_views_clearly(cluster):
         chain.append(str(e))
         e = e.__cause__ or e.__context__
     assert any("in-process memory" in m for m in chain), chain
+
+
+def test_pickles_do_not_depend_on_the_current_folder(tmp_path, monkeypatch):
+    here, there = tmp_path / "here", tmp_path / "there"
+    here.mkdir()
+    there.mkdir()
+    np.arange(24, dtype="u1").tofile(here / "x.raw")
+    np.full(24, 7, dtype="u1").tofile(there / "x.raw")
+    monkeypatch.chdir(here)
+    v = lv.open_raw("x.raw", "u1", (4, 6)).T.reshape(-1)
+    blob = pickle.dumps(v)
+    monkeypatch.chdir(there)
+    assert pickle.loads(blob)._block((0,), (4,)).tolist() == [0, 6, 12, 18]

@@ -87,3 +87,14 @@ def test_spec_errors_are_located(text, line, col, match):
 def test_missing_file_in_a_spec_is_an_oserror(tmp_path):
     with pytest.raises(FileNotFoundError, match="line 1"):
         lv.parse(f"open_raw('{tmp_path}/nope.raw', 'u1', 4)")
+
+
+def test_non_utf8_paths_cannot_be_written_as_specs(tmp_path):
+    import os
+    path = os.path.join(os.fsencode(tmp_path), b"caf\xe9.raw")
+    with open(path, "wb") as f:
+        f.write(bytes(4))
+    v = lv.open_raw(path, "u1", 4)
+    assert v._block((0,), (4,)).tolist() == [0, 0, 0, 0]
+    with pytest.raises(ValueError, match="not valid UTF-8"):
+        v.to_spec()

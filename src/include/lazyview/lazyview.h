@@ -115,7 +115,8 @@ LV_API lv_source *lv_source_memory(void *data, int64_t nbytes, bool writable,
                                    lv_error *err);
 /*
  * Maps nbytes of the file at path starting at byte offset (nbytes < 0: to the
- * end of the file).  The file must hold offset + nbytes bytes.  writable maps
+ * end of the file).  The source remembers the file's absolute path (for
+ * specs, scripts and pickles, which must not depend on the current folder).  The file must hold offset + nbytes bytes.  writable maps
  * it shared and read-write (writes reach the file).  Errors: LV_EOS for a
  * missing, unreadable or special file, LV_EVALUE if it is too short.
  */
@@ -397,6 +398,13 @@ typedef struct lv_spec_buffer {
 LV_API lv_view *lv_spec_parse(const char *text, size_t len,
                               const lv_spec_buffer *buffers, int nbuffers,
                               lv_error *err);
+
+/* The same, with relative open_raw paths taken from base_dir (a spec file's
+ * folder) instead of the current directory; base_dir NULL is lv_spec_parse. */
+LV_API lv_view *lv_spec_parse_at(const char *text, size_t len,
+                                 const char *base_dir,
+                                 const lv_spec_buffer *buffers, int nbuffers,
+                                 lv_error *err);
 
 /* The spec that rebuilds v (one op per line).  A memory source is written
  * from_buffer(buffer, ...), to be supplied to lv_spec_parse under the name
