@@ -13,9 +13,13 @@ runpy.run_path("codegen/embed_templates.py", run_name="embed")["main"]()
 sources = sorted(set(glob.glob("src/*.c") + glob.glob("codegen/*.c") +
                      glob.glob("runtime/*.c")))
 
+headers = sorted(glob.glob("src/*.h") + glob.glob("src/include/lazyview/*.h") +
+                 glob.glob("codegen/*.h") + glob.glob("runtime/*.h"))
+
 core = Extension(
     "lazyview._core",
     sources=sources,
+    depends=headers,  # a changed header rebuilds every object
     include_dirs=["src", "src/include", "codegen", "runtime", np.get_include()],
     extra_compile_args=["-std=c11", "-fvisibility=hidden", "-ffp-contract=off",
                         "-Wall", "-Wextra", "-Wno-unused-parameter",

@@ -127,15 +127,18 @@ static PyObject *pair_for_text(lvpy_state *st, PyObject *text, PyArray_Descr *d)
     return rc < 0 ? NULL : cap;
 }
 
-static void pair_out(PyObject *cap, const lv_dtype **lv, PyArray_Descr **descr)
+/* New references to the pair's two dtypes: the caches may be cleared (and
+ * the pair freed) by any Python code that runs before the caller is done. */
+static void pair_out(PyObject *cap, lv_dtype **lv, PyArray_Descr **descr)
 {
     dtype_pair *p = PyCapsule_GetPointer(cap, "lazyview.dtype_pair");
-    *lv = p->lv;
+    if (lv)
+        *lv = lv_dtype_ref(p->lv);
     *descr = p->descr;
     Py_INCREF(p->descr);
 }
 
-int lvpy_dtype(lvpy_state *st, PyObject *arg, const lv_dtype **lv,
+int lvpy_dtype(lvpy_state *st, PyObject *arg, lv_dtype **lv,
                PyArray_Descr **descr)
 {
     PyObject *cap = PyDict_GetItemWithError(st->dtype_cache, arg);
@@ -168,8 +171,7 @@ PyArray_Descr *lvpy_descr_of(lvpy_state *st, const lv_dtype *dt)
     Py_XDECREF(text);
     if (cap == NULL)
         return NULL;
-    const lv_dtype *lv;
     PyArray_Descr *d;
-    pair_out(cap, &lv, &d);
+    pair_out(cap, NULL, &d);
     return d;
 }

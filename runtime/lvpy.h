@@ -67,9 +67,9 @@ int lvpy_order(PyObject *o, char dflt, char *out);
 /* ---------------------------------------------------------------- dtypes */
 
 /* The core and numpy dtypes for a user's dtype argument (a numpy dtype, a
- * type, a str, a list of fields...).  *lv is borrowed from the cache (valid
- * while the module lives), *descr a new reference.  Returns 0 or -1. */
-int lvpy_dtype(lvpy_state *st, PyObject *arg, const lv_dtype **lv,
+ * type, a str, a list of fields...), both new references (lv_dtype_free,
+ * Py_DECREF).  Returns 0 or -1. */
+int lvpy_dtype(lvpy_state *st, PyObject *arg, lv_dtype **lv,
                PyArray_Descr **descr);
 /* The numpy dtype for a core dtype (new reference). */
 PyArray_Descr *lvpy_descr_of(lvpy_state *st, const lv_dtype *dt);

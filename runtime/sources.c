@@ -65,7 +65,7 @@ PyObject *lvpy_from_buffer(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     int64_t shape[LV_MAXDIMS], strides[LV_MAXDIMS], offset = 0;
     int ndim, nstr = -1;
     char order;
-    const lv_dtype *lv;
+    lv_dtype *lv = NULL;
     PyArray_Descr *descr;
     lv_error err;
     if (lvpy_parse("from_buffer", args, nargs, kwnames, names, 3, 3, a) < 0 ||
@@ -88,6 +88,7 @@ PyObject *lvpy_from_buffer(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     lv_source_free(src); /* the view holds its own reference */
     PyObject *r = v ? lvpy_view_new(st, v, descr)
                     : (src ? lvpy_raise(st, &err) : NULL);
+    lv_dtype_free(lv);
     Py_DECREF(descr);
     return r;
 }
@@ -113,7 +114,7 @@ PyObject *lvpy_from_array(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     lvpy_state *st = lvpy_state_of_module(m);
     PyObject *a[1];
     int64_t shape[LV_MAXDIMS], strides[LV_MAXDIMS], lo, hi;
-    const lv_dtype *lv;
+    lv_dtype *lv = NULL;
     PyArray_Descr *descr;
     lv_error err;
     if (lvpy_parse("from_array", args, nargs, kwnames, names, 1, 1, a) < 0)
@@ -146,6 +147,7 @@ PyObject *lvpy_from_array(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
         Py_DECREF(arr);
     lv_view *v = src ? lv_view_new(src, lv, n, shape, strides, 'C', -lo, &err) : NULL;
     lv_source_free(src);
+    lv_dtype_free(lv);
     PyObject *r = v ? lvpy_view_new(st, v, descr) : lvpy_raise(st, &err);
     Py_DECREF(descr);
     return r;
@@ -161,7 +163,7 @@ PyObject *lvpy_open_raw(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     int64_t shape[LV_MAXDIMS], offset = 0, nbytes;
     int ndim;
     char order;
-    const lv_dtype *lv;
+    lv_dtype *lv = NULL;
     PyArray_Descr *descr;
     lv_error err;
     if (lvpy_parse("open_raw", args, nargs, kwnames, names, 3, 3, a) < 0 ||
@@ -196,6 +198,7 @@ PyObject *lvpy_open_raw(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     lv_source_free(src);
     PyObject *r = v ? lvpy_view_new(st, v, descr)
                     : (nbytes < 0 ? NULL : lvpy_raise(st, &err));
+    lv_dtype_free(lv);
     Py_DECREF(descr);
     Py_DECREF(path);
     return r;
@@ -222,7 +225,7 @@ static int scalar(PyObject *o, const char *what, lv_scalar *out)
 }
 
 /* The optional dtype= argument of ranges. */
-static int range_dtype(lvpy_state *st, PyObject *arg, const lv_dtype **lv,
+static int range_dtype(lvpy_state *st, PyObject *arg, lv_dtype **lv,
                        PyArray_Descr **descr)
 {
     *lv = NULL;
@@ -239,7 +242,7 @@ PyObject *lvpy_arange(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     lvpy_state *st = lvpy_state_of_module(m);
     PyObject *a[4];
     lv_scalar v[3] = {{0}, {0}, {.i = 1}};
-    const lv_dtype *lv;
+    lv_dtype *lv = NULL;
     PyArray_Descr *descr;
     lv_error err;
     if (lvpy_parse("arange", args, nargs, kwnames, names, 3, 0, a) < 0)
@@ -258,6 +261,7 @@ PyObject *lvpy_arange(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     if (range_dtype(st, a[3], &lv, &descr) < 0)
         return NULL;
     lv_view *r = lv_view_arange(v[0], v[1], v[2], lv, &err);
+    lv_dtype_free(lv);
     PyObject *o = r ? lvpy_view_new(st, r, descr) : lvpy_raise(st, &err);
     Py_XDECREF(descr);
     return o;
@@ -272,7 +276,7 @@ PyObject *lvpy_linspace(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     PyObject *a[5];
     lv_scalar lo, hi;
     int64_t num = 50;
-    const lv_dtype *lv;
+    lv_dtype *lv = NULL;
     PyArray_Descr *descr;
     lv_error err;
     if (lvpy_parse("linspace", args, nargs, kwnames, names, 3, 2, a) < 0 ||
@@ -285,6 +289,7 @@ PyObject *lvpy_linspace(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     lv_view *r = lv_view_linspace(lo.is_float ? lo.f : (double)lo.i,
                                   hi.is_float ? hi.f : (double)hi.i, num,
                                   endpoint, lv, &err);
+    lv_dtype_free(lv);
     PyObject *o = r ? lvpy_view_new(st, r, descr) : lvpy_raise(st, &err);
     Py_XDECREF(descr);
     return o;

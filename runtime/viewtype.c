@@ -244,36 +244,27 @@ static PyObject *view_flip(ViewObject *self, PyObject *const *args,
                                                &err), &err, NULL);
 }
 
+/* reshape(shape, *, order='C'), also reshape(2, 3) as NumPy allows. */
 static PyObject *view_reshape(ViewObject *self, PyObject *const *args,
                               Py_ssize_t nargs, PyObject *kwnames)
 {
+    static const char *const names[] = {"shape", "order", NULL};
     int64_t shape[LV_MAXDIMS];
-    int ndim = 0;
     char order = 'C';
     lv_error err;
-    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
-    for (Py_ssize_t i = 0; i < nkw; i++) {
-        if (PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(kwnames, i),
-                                             "order") != 0) {
-            PyErr_Format(PyExc_TypeError, "reshape() got an unexpected keyword "
-                         "argument '%U'", PyTuple_GET_ITEM(kwnames, i));
+    PyObject *a[2], *given = NULL;
+    if (nargs > 1) { /* the ints themselves: gather them into a tuple */
+        if ((given = PyTuple_New(nargs)) == NULL)
             return NULL;
-        }
-        if (lvpy_order(args[nargs + i], 'C', &order) < 0)
-            return NULL;
+        for (Py_ssize_t k = 0; k < nargs; k++)
+            PyTuple_SET_ITEM(given, k, Py_NewRef(args[k]));
+        args += nargs - 1; /* keep the keyword values where parse looks */
+        nargs = 1;
     }
-    if (nargs == 1) {
-        ndim = lvpy_shape(args[0], "shape", shape);
-    } else {
-        if (nargs > LV_MAXDIMS) {
-            PyErr_SetString(PyExc_ValueError, "too many dimensions");
-            return NULL;
-        }
-        for (Py_ssize_t k = 0; k < nargs && ndim >= 0; k++, ndim++)
-            if (lvpy_int64(args[k], "shape", &shape[k]) < 0)
-                ndim = -2;
-    }
-    if (ndim < 0)
+    int rc = lvpy_parse("reshape", args, nargs, kwnames, names, 1, 1, a);
+    int ndim = rc < 0 ? -1 : lvpy_shape(given ? given : a[0], "shape", shape);
+    Py_XDECREF(given);
+    if (ndim < 0 || lvpy_order(a[1], 'C', &order) < 0)
         return NULL;
     return wrap((PyObject *)self,
                 lv_view_reshape(self->view, ndim, shape, order, &err), &err, NULL);
@@ -285,7 +276,7 @@ static PyObject *view_reinterpret(ViewObject *self, PyObject *const *args,
     static const char *const names[] = {"dtype", "axis", NULL};
     PyObject *a[2];
     int64_t axis = LV_AXIS_NONE;
-    const lv_dtype *lv;
+    lv_dtype *lv;
     PyArray_Descr *descr;
     lv_error err;
     if (lvpy_parse("reinterpret", args, nargs, kwnames, names, 1, 1, a) < 0)
@@ -298,9 +289,9 @@ static PyObject *view_reinterpret(ViewObject *self, PyObject *const *args,
     }
     if (lvpy_dtype(state_of((PyObject *)self), a[0], &lv, &descr) < 0)
         return NULL;
-    PyObject *r = wrap((PyObject *)self, lv_view_reinterpret(self->view, lv,
-                                                             (int)axis, &err),
-                       &err, descr);
+    lv_view *v = lv_view_reinterpret(self->view, lv, (int)axis, &err);
+    lv_dtype_free(lv);
+    PyObject *r = wrap((PyObject *)self, v, &err, descr);
     Py_DECREF(descr);
     return r;
 }
@@ -369,6 +360,9 @@ static PyObject *view_to_numpy(ViewObject *self, PyObject *unused)
     return lvpy_view_ndarray(self);
 }
 
+static PyObject *view_compute(ViewObject *self, PyObject *const *args,
+                              Py_ssize_t nargs, PyObject *kwnames);
+
 /* numpy's __array__(dtype=None, copy=None): the shared-memory ndarray; a
  * copy only when copy=True asks for one.  Never a silent copy. */
 static PyObject *view_array(ViewObject *self, PyObject *const *args,
@@ -378,22 +372,32 @@ static PyObject *view_array(ViewObject *self, PyObject *const *args,
     PyObject *a[2];
     if (lvpy_parse("__array__", args, nargs, kwnames, names, 2, 0, a) < 0)
         return NULL;
-    PyObject *arr = lvpy_view_ndarray(self);
-    if (arr == NULL)
+    int copy = a[1] && a[1] != Py_None ? PyObject_IsTrue(a[1]) : 0;
+    if (copy < 0)
         return NULL;
-    if ((a[0] && a[0] != Py_None) || (a[1] && PyObject_IsTrue(a[1]) == 1)) {
-        PyArray_Descr *d = NULL;
-        if (a[0] && a[0] != Py_None && !PyArray_DescrConverter(a[0], &d)) {
-            Py_DECREF(arr);
-            return NULL;
-        }
-        PyObject *c = PyArray_FromArray((PyArrayObject *)arr, d,
-                                        a[1] && PyObject_IsTrue(a[1]) == 1
-                                            ? NPY_ARRAY_ENSURECOPY : 0);
+    PyObject *arr = copy && !lv_view_is_strided(self->view)
+                    ? view_compute(self, NULL, 0, NULL)   /* asked for a copy */
+                    : lvpy_view_ndarray(self);
+    if (arr == NULL || ((a[0] == NULL || a[0] == Py_None) &&
+                        !(copy && lv_view_is_strided(self->view))))
+        return arr;
+    PyArray_Descr *d = NULL;
+    if (a[0] && a[0] != Py_None && !PyArray_DescrConverter(a[0], &d)) {
         Py_DECREF(arr);
-        return c;
+        return NULL;
     }
-    return arr;
+    PyObject *c = PyArray_FromArray((PyArrayObject *)arr, d,
+                                    NPY_ARRAY_FORCECAST |
+                                    (copy && lv_view_is_strided(self->view)
+                                         ? NPY_ARRAY_ENSURECOPY : 0));
+    Py_DECREF(arr);
+    return c;
+}
+
+/* Views are immutable: a copy is the view itself. */
+static PyObject *view_copy(PyObject *self, PyObject *unused)
+{
+    return Py_NewRef(self);
 }
 
 /* A new C-contiguous ndarray with elements lo <= i < hi, filled by the core
@@ -585,6 +589,8 @@ static PyMethodDef view_methods[] = {
      METH_FASTCALL | METH_KEYWORDS,
      "compute(threads=None)\n--\n\nAll elements in a new C-contiguous ndarray, "
      "copied or computed in C by `threads` threads (default: all CPUs)."},
+    {"__copy__", (PyCFunction)view_copy, METH_NOARGS, NULL},
+    {"__deepcopy__", (PyCFunction)view_copy, METH_O, NULL},
     {"_block", (PyCFunction)(void (*)(void))view_block, METH_FASTCALL,
      "_block(lo, hi)\n--\n\nA new ndarray with elements lo <= i < hi."},
     {"_block_mean", (PyCFunction)(void (*)(void))view_block_mean, METH_FASTCALL,

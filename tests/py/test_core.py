@@ -257,3 +257,25 @@ def test_c_api_from_ctypes():
     assert len(released) == 1             # exactly once, with the last view
     lib.lv_dtype_free(rgb)
     lib.lv_dtype_free(u1)
+
+
+def test_numpy_protocol_copies_only_when_asked():
+    import copy
+    x = np.arange(12.0).reshape(3, 4)
+    v = lv.from_array(x)
+    assert np.shares_memory(np.asarray(v), x)
+    assert not np.shares_memory(np.array(v), x)            # np.array copies
+    nv = v.T.reshape(-1)
+    np.testing.assert_array_equal(np.array(nv), x.T.reshape(-1))  # an asked copy
+    assert np.array(nv, dtype="i4").dtype == np.int32
+    with pytest.raises(lv.NotStridedError):
+        np.asarray(nv)                                        # never silently
+    assert copy.copy(nv) is nv and copy.deepcopy(nv) is nv   # immutable
+
+
+def test_reshape_spellings():
+    v = lv.from_buffer(bytearray(24), "u1", (4, 6))
+    assert v.reshape(shape=(6, 4)).shape == (6, 4)
+    assert v.reshape(3, 8).shape == (3, 8)
+    assert v.reshape((2, -1), order="F").shape == (2, 12)
+    assert v.reshape(2, 12, order="F").shape == (2, 12)

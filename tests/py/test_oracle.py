@@ -176,8 +176,10 @@ def reinterpret_none(pair, dt):
         r = old // new
         ad = pair.addr[..., None] + np.arange(r, dtype=np.int64) * new
         pair.addr = ad.reshape(pair.addr.shape[:-1] + (pair.addr.shape[-1] * r,))
-    else:
-        pair.addr = pair.addr[..., :: new // old]
+    else:   # the last axis is contiguous: element j starts j*new bytes on
+        count = pair.addr.shape[-1] * old // new
+        pair.addr = pair.addr[..., :1] + np.arange(count, dtype=np.int64) * new
+        pair.addr = pair.addr[..., :count]
 
 
 def merge_axis(draw, pair):
