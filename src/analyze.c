@@ -558,6 +558,34 @@ void lvi_analysis_free(lvi_analysis *a)
     }
 }
 
+/* A view whose stages turned out strided, written as the one stage it is
+ * (reshape and reinterpret then apply their strided rules to it). */
+lv_view *lvi_view_collapse(const lv_view *v, lv_error *err)
+{
+    if (v->nstages == 1)
+        return lv_view_ref(v);
+    const lvi_analysis *a = lvi_analyze(v);
+    if (a == NULL)
+        return LVI_NOMEM(err);
+    if (!a->strided)
+        return lv_view_ref(v);
+    lv_view *c = lvi_view_alloc(v->src, v->dtype, 1, err);
+    if (c == NULL)
+        return NULL;
+    lvi_stage *s0 = &c->stages[0];
+    s0->ndim = v->ndim;
+    s0->offset = a->offset;
+    for (int e = 0; e < v->ndim; e++)
+        s0->ax[e] = (lvi_axis){v->shape[e], a->strides[e], NULL};
+    c->broadcast = v->broadcast;
+    c->nops = v->nops;
+    c->op = lvi_op_ref(v->op);
+    c->ndim = v->ndim;
+    memcpy(c->shape, v->shape, sizeof v->shape);
+    c->size = v->size;
+    return c;
+}
+
 /* --------------------------------------------------------------- public */
 
 bool lv_view_is_strided(const lv_view *v)

@@ -25,12 +25,6 @@ typedef struct parser {
     lvi_str out;       /* canonical text being built */
 } parser;
 
-static bool native_little(void)
-{
-    const uint16_t one = 1;
-    return *(const uint8_t *)&one == 1;
-}
-
 static void skip_ws(parser *p)
 {
     while (isspace((unsigned char)p->s[p->pos]))
@@ -159,7 +153,7 @@ static int simple_type(parser *p, const char *t, char *kind, char *order,
     if (*size == 1 || *kind == 'V' || *kind == 'b')
         bo = '|';
     else if (bo == '=' || bo == '|')
-        bo = native_little() ? '<' : '>';
+        bo = lvi_native_order();
     *order = bo;
     return LV_OK;
 }

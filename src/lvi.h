@@ -72,6 +72,13 @@ LVI_HIDDEN char *lvi_str_take(lvi_str *b);
 
 /* ---------------------------------------------------------------- dtypes */
 
+/* '<' on little-endian machines, '>' on big-endian ones. */
+static inline char lvi_native_order(void)
+{
+    const uint16_t one = 1;
+    return *(const uint8_t *)&one ? '<' : '>';
+}
+
 struct lv_dtype {
     atomic_long refcnt;
     char kind;       /* b i u f c V */

@@ -57,7 +57,7 @@ static void accumulate(const mean_job *j, const unsigned char *buf,
 {
     const lv_dtype *dt = j->v->dtype;
     bool swap = dt->byteorder != '|' &&
-                dt->byteorder != (*(const uint8_t *)&(uint16_t){1} ? '<' : '>');
+                dt->byteorder != lvi_native_order();
     int n = j->v->ndim;
     int64_t idx[LV_MAXDIMS], count = 1;
     for (int a = 0; a < n; a++) {

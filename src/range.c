@@ -24,7 +24,7 @@ typedef __int128 i128;
 static int check_dtype(const lv_dtype *dt, lv_error *err)
 {
     bool native = dt->byteorder == '|' ||
-                  dt->byteorder == (*(const uint8_t *)&(uint16_t){1} ? '<' : '>');
+                  dt->byteorder == lvi_native_order();
     bool ok = dt->kind == 'i' || dt->kind == 'u' ||
               (dt->kind == 'f' && dt->itemsize >= 4);
     if (!ok || !native)

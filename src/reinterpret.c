@@ -1,6 +1,5 @@
 /*
- * reinterpret.c — reading the same bytes as another dtype, and collapsing a
- * multi-stage view that turned out strided back into one stage.
+ * reinterpret.c — reading the same bytes as another dtype.
  *
  * The three forms (lazyview.h): same itemsize swaps the dtype; axis NONE
  * follows ndarray.view (last axis contiguous); axis k splits each element
@@ -15,32 +14,6 @@
 #include <string.h>
 
 #include "lvi.h"
-
-lv_view *lvi_view_collapse(const lv_view *v, lv_error *err)
-{
-    if (v->nstages == 1)
-        return lv_view_ref(v);
-    const lvi_analysis *a = lvi_analyze(v);
-    if (a == NULL)
-        return LVI_NOMEM(err);
-    if (!a->strided)
-        return lv_view_ref(v);
-    lv_view *c = lvi_view_alloc(v->src, v->dtype, 1, err);
-    if (c == NULL)
-        return NULL;
-    lvi_stage *s0 = &c->stages[0];
-    s0->ndim = v->ndim;
-    s0->offset = a->offset;
-    for (int e = 0; e < v->ndim; e++)
-        s0->ax[e] = (lvi_axis){v->shape[e], a->strides[e], NULL};
-    c->broadcast = v->broadcast;
-    c->nops = v->nops;
-    c->op = lvi_op_ref(v->op);
-    c->ndim = v->ndim;
-    memcpy(c->shape, v->shape, sizeof v->shape);
-    c->size = v->size;
-    return c;
-}
 
 /* Multiplies (mul) or exactly divides (!mul) every map of stage s, and its
  * offset, by r.  Tables are replaced, never changed: they may be shared. */
@@ -188,7 +161,10 @@ static int view_like(lv_view *nv, int64_t oldsize, int64_t newsize,
     if (nv->ndim == 0)
         return LVI_ERR(err, LV_EVALUE, "changing the dtype of a 0d array is "
                        "only supported if the itemsize is unchanged");
-    if (nv->nstages > 1)
+    bool gather = false;
+    for (int e = 0; e < nv->stages[0].ndim; e++)
+        gather |= nv->stages[0].ax[e].table != NULL;
+    if (nv->nstages > 1 || gather)
         return LVI_ERR(err, LV_EVALUE, "changing to a dtype of a different "
                        "size with axis=None needs a strided view, and this one "
                        "is not (see explain()); use axis=k");

@@ -1,6 +1,6 @@
 /*
- * reshape.c — reshape and reinterpret: the ops that change how many
- * elements an axis holds, and so may break the stride pattern.
+ * reshape.c — reshape, the op that regroups axes and so may break the
+ * stride pattern.
  *
  * reshape first tries NumPy's no-copy rule (_attempt_nocopy_reshape): drop
  * size-1 axes, pair groups of old and new axes with equal products, and
@@ -8,12 +8,10 @@
  * A lookup-table axis survives only a one-to-one group.  When the rule
  * fails, the view gets a new stage: stage 0 becomes the ravel of the new
  * shape and the old stage 0 becomes the digits it unravels into (in C digit
- * order, so an F-order reshape lists the old axes reversed).
- *
- * reinterpret to a smaller dtype on a multi-stage view threads the new axis
- * through every stage as a least significant digit of extent old/new (each
- * stage's map is scaled by that ratio); reinterpret to a larger dtype undoes
- * exactly that pattern, or needs a strided view.
+ * order, so an F-order reshape lists the old axes reversed), neighbouring
+ * digits that merge merged.  A multi-stage view that is strided after all
+ * is collapsed to one stage first (lvi_view_collapse), so the no-copy rule
+ * sees it.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -25,27 +25,10 @@ static void ints(lvi_str *b, int n, const int64_t *v, bool tuple)
     lvi_str_printf(b, tuple ? (n == 1 ? ",)" : ")") : "");
 }
 
-/* A record list is written as the literal it is, except that control
- * characters in its field names (raw in the canonical text, between single
- * quotes where \' and \\ are escaped) become \xNN escapes: a raw newline
- * would end the string literal. */
-static void record(lvi_str *b, const char *text)
-{
-    bool quoted = false;
-    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
-        if (quoted && *c == '\\' && c[1]) {
-            lvi_str_printf(b, "\\%c", *++c);
-            continue;
-        }
-        quoted ^= *c == '\'';
-        lvi_str_printf(b, *c < 0x20 || *c == 0x7f ? "\\x%02x" : "%c", *c);
-    }
-}
-
 static void dtype(lvi_str *b, const lv_dtype *dt)
 {
     if (dt->text[0] == '[')
-        record(b, dt->text);
+        lvi_str_printf(b, "%s", dt->text); /* a one-line literal (dtype.c) */
     else
         lvi_spec_quote(b, dt->text);
 }

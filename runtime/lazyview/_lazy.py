@@ -25,8 +25,8 @@ def auto_chunks(shape):
     return _core.auto_chunks(tuple(int(n) for n in shape))
 
 
-def normalize_shape(shape, chunks, dtype):
-    """A dask chunks tuple for `shape` from 'auto', None or a dask spec."""
+def chunks_for(shape, chunks, dtype):
+    """Dask chunks for an array of `shape` from 'auto', None or a dask spec."""
     from dask.array.core import normalize_chunks
     if chunks is None or (isinstance(chunks, str) and chunks == "auto"):
         chunks = auto_chunks(shape)
@@ -42,7 +42,7 @@ def _count():
 
 def to_dask(v, chunks="auto", *, name=None):
     """A dask array with ``v``'s elements, chunks filled on demand in C."""
-    chunks = normalize_shape(v.shape, chunks, v.dtype)
+    chunks = chunks_for(v.shape, chunks, v.dtype)
     return _portable.lazy_array(v.shape, v.dtype, chunks, v._block,
                                 name=name or f"lazyview-{id(v):x}-{_count()}")
 

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from . import _core, _lazy
+from . import _core, _lazy, _portable
 
 MAX_LEVEL_EDGE = 2048  # the coarsest level fits a screen tile along each axis
 
@@ -38,20 +38,15 @@ def _mean_dtype(dt):
 
 
 def _mean_level(v, factors, chunks):
-    import dask.array as da
     shape = tuple(-(-n // f) for n, f in zip(v.shape, factors))
-    chunks = _lazy.normalize_shape(shape, chunks, _mean_dtype(v.dtype))
-    starts = [np.cumsum((0,) + c[:-1]).tolist() for c in chunks]
     out_dtype = _mean_dtype(v.dtype)
+    chunks = _lazy.chunks_for(shape, chunks, out_dtype)
 
-    def block(block_id=None):
-        lo = tuple(s[i] for s, i in zip(starts, block_id))
-        hi = tuple(a + c[i] for a, c, i in zip(lo, chunks, block_id))
+    def block(lo, hi):
         return v._block_mean(factors, lo, hi).astype(out_dtype, copy=False)
 
-    return da.map_blocks(block, chunks=chunks, dtype=out_dtype,
-                         meta=np.empty((0,) * v.ndim, out_dtype),
-                         name=f"lazyview-mean-{id(v):x}-{_lazy._count()}")
+    return _portable.lazy_array(shape, out_dtype, chunks, block,
+                                name=f"lazyview-mean-{id(v):x}-{_lazy._count()}")
 
 
 def multiscale(v, *, axes=(-2, -1), method="stride", chunks="auto",
