@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "cases.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -428,21 +430,7 @@ int main(void)
         NAMED(test_equal_compares_canonical_types),
         NAMED(test_ref_and_free_count), NAMED(test_view_holds_a_reference),
     };
-    size_t nv = sizeof VALUE_CASES / sizeof VALUE_CASES[0];
-    size_t ne = sizeof ERROR_CASES / sizeof ERROR_CASES[0];
-    size_t nn = sizeof named / sizeof named[0], n = 0;
-    struct CMUnitTest *tests = calloc(nv + ne + nn, sizeof *tests);
-    for (size_t k = 0; k < nv; k++)
-        tests[n++] = (struct CMUnitTest){.name = VALUE_CASES[k].name,
-                                         .test_func = run_value_case,
-                                         .initial_state = (void *)&VALUE_CASES[k]};
-    for (size_t k = 0; k < ne; k++)
-        tests[n++] = (struct CMUnitTest){.name = ERROR_CASES[k].name,
-                                         .test_func = run_error_case,
-                                         .initial_state = (void *)&ERROR_CASES[k]};
-    for (size_t k = 0; k < nn; k++)
-        tests[n++] = named[k];
-    int failed = _cmocka_run_group_tests("test_dtype", tests, n, NULL, NULL);
-    free(tests);
-    return failed;
+    return run_tables("test_dtype", CASE_TABLE(VALUE_CASES, run_value_case),
+                      CASE_TABLE(ERROR_CASES, run_error_case), named,
+                      sizeof named / sizeof named[0], NULL, NULL);
 }
