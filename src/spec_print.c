@@ -64,32 +64,36 @@ static bool utf8_valid(const char *s)
     return true;
 }
 
+static void range_source(lvi_str *b, const lvi_range *r, const lvi_op *op)
+{
+    if (r->linspace) {
+        lvi_str_printf(b, "linspace(");
+        lvi_spec_float(b, r->start);
+        lvi_str_printf(b, ", ");
+        lvi_spec_float(b, r->stop);
+        lvi_str_printf(b, ", %lld%s", (long long)r->a_num,
+                       r->endpoint ? "" : ", endpoint=False");
+    } else {
+        lvi_str_printf(b, "arange(");
+        scalar(b, r->a_start);
+        lvi_str_printf(b, ", ");
+        scalar(b, r->a_stop);
+        lvi_str_printf(b, ", ");
+        scalar(b, r->a_step);
+    }
+    lvi_str_printf(b, ", dtype=");
+    dtype(b, op->dtype);
+    lvi_str_printf(b, ")");
+}
+
 static int source(lvi_str *b, const lv_view *v, const lvi_op *op, lv_error *err)
 {
     const lv_source *src = v->src;
+    bool file = src->kind == LV_SOURCE_FILE;
     if (src->kind == LV_SOURCE_RANGE) {
-        const lvi_range *r = &src->range;
-        if (r->linspace) {
-            lvi_str_printf(b, "linspace(");
-            lvi_spec_float(b, r->start);
-            lvi_str_printf(b, ", ");
-            lvi_spec_float(b, r->stop);
-            lvi_str_printf(b, ", %lld%s", (long long)r->a_num,
-                           r->endpoint ? "" : ", endpoint=False");
-        } else {
-            lvi_str_printf(b, "arange(");
-            scalar(b, r->a_start);
-            lvi_str_printf(b, ", ");
-            scalar(b, r->a_stop);
-            lvi_str_printf(b, ", ");
-            scalar(b, r->a_step);
-        }
-        lvi_str_printf(b, ", dtype=");
-        dtype(b, op->dtype);
-        lvi_str_printf(b, ")");
+        range_source(b, &src->range, op);
         return LV_OK;
     }
-    bool file = src->kind == LV_SOURCE_FILE;
     if (file && (op->has_strides || op->offset != 0))
         return LVI_ERR(err, LV_EVALUE, "this view's file source has explicit "
                        "strides or an offset inside the mapping, which a spec "
@@ -98,12 +102,9 @@ static int source(lvi_str *b, const lv_view *v, const lvi_op *op, lv_error *err)
         return LVI_ERR(err, LV_EVALUE, "the file path is not valid UTF-8, which "
                        "a spec (hence a pickle or a script) cannot write; rename "
                        "the file");
-    if (file) {
-        lvi_str_printf(b, "open_raw(");
+    lvi_str_printf(b, file ? "open_raw(" : "from_buffer(buffer");
+    if (file)
         lvi_spec_quote(b, src->path);
-    } else {
-        lvi_str_printf(b, "from_buffer(buffer");
-    }
     lvi_str_printf(b, ", dtype=");
     dtype(b, op->dtype);
     lvi_str_printf(b, ", shape=");
@@ -117,9 +118,7 @@ static int source(lvi_str *b, const lv_view *v, const lvi_op *op, lv_error *err)
     int64_t offset = file ? src->file_offset : op->offset;
     if (offset)
         lvi_str_printf(b, ", offset=%lld", (long long)offset);
-    if (file && src->writable)
-        lvi_str_printf(b, ", mode=\"r+\"");
-    lvi_str_printf(b, ")");
+    lvi_str_printf(b, file && src->writable ? ", mode=\"r+\")" : ")");
     return LV_OK;
 }
 
