@@ -22,9 +22,44 @@ lvpy_state *lvpy_state_of_type(PyTypeObject *tp)
     return m ? lvpy_state_of_module(m) : NULL;
 }
 
+/* The message as str: core messages may quote arbitrary bytes (paths,
+ * spec text), shown backslash-escaped rather than failing to decode. */
+static PyObject *message(const lv_error *err)
+{
+    return PyUnicode_DecodeUTF8(err->message, (Py_ssize_t)strlen(err->message),
+                                "backslashreplace");
+}
+
+/* OSError(errno, message): Python picks FileNotFoundError & co. */
+static PyObject *raise_os(const lv_error *err)
+{
+    PyObject *args = Py_BuildValue("(iN)", err->os_errno, message(err));
+    if (args) {
+        PyErr_SetObject(PyExc_OSError, args);
+        Py_DECREF(args);
+    }
+    return NULL;
+}
+
+/* SpecError(message) with lineno and colno. */
+static PyObject *raise_spec(lvpy_state *st, const lv_error *err)
+{
+    PyObject *e = PyObject_CallFunction(st->SpecError, "N", message(err));
+    if (e == NULL)
+        return NULL;
+    PyObject *line = PyLong_FromLong(err->line), *col = PyLong_FromLong(err->col);
+    if (line && col && PyObject_SetAttrString(e, "lineno", line) == 0 &&
+        PyObject_SetAttrString(e, "colno", col) == 0)
+        PyErr_SetObject(st->SpecError, e);
+    Py_XDECREF(line);
+    Py_XDECREF(col);
+    Py_DECREF(e);
+    return NULL;
+}
+
 PyObject *lvpy_raise(lvpy_state *st, const lv_error *err)
 {
-    PyObject *exc = NULL;
+    PyObject *exc = PyExc_ValueError; /* LV_EVALUE, LV_EOVERFLOW, LV_ELIMIT */
     int code = err->code;
     if (err->line > 0 && code != LV_ENOMEM && code != LV_EOS)
         code = LV_ESPEC; /* any located failure inside a spec */
@@ -34,38 +69,13 @@ PyObject *lvpy_raise(lvpy_state *st, const lv_error *err)
     case LV_ENOMEM: return PyErr_NoMemory();
     case LV_ENOTSTRIDED: exc = st->NotStridedError; break;
     case LV_EOS:
-        if (err->os_errno) {
-            PyObject *args = Py_BuildValue("(iN)", err->os_errno,
-                PyUnicode_DecodeUTF8(err->message, (Py_ssize_t)strlen(err->message),
-                                     "backslashreplace"));
-            if (args) {
-                PyErr_SetObject(PyExc_OSError, args);
-                Py_DECREF(args);
-            }
-            return NULL;
-        }
+        if (err->os_errno)
+            return raise_os(err);
         exc = PyExc_OSError;
         break;
-    case LV_ESPEC: {
-        PyObject *e = PyObject_CallFunction(st->SpecError, "N",
-            PyUnicode_DecodeUTF8(err->message, (Py_ssize_t)strlen(err->message),
-                                 "backslashreplace"));
-        if (e == NULL)
-            return NULL;
-        PyObject *line = PyLong_FromLong(err->line), *col = PyLong_FromLong(err->col);
-        if (line && col && PyObject_SetAttrString(e, "lineno", line) == 0 &&
-            PyObject_SetAttrString(e, "colno", col) == 0)
-            PyErr_SetObject(st->SpecError, e);
-        Py_XDECREF(line);
-        Py_XDECREF(col);
-        Py_DECREF(e);
-        return NULL;
+    case LV_ESPEC: return raise_spec(st, err);
     }
-    default: exc = PyExc_ValueError;
-    }
-    /* core messages may quote arbitrary bytes (paths, spec text) */
-    PyObject *msg = PyUnicode_DecodeUTF8(err->message, (Py_ssize_t)strlen(err->message),
-                                         "backslashreplace");
+    PyObject *msg = message(err);
     if (msg) {
         PyErr_SetObject(exc, msg);
         Py_DECREF(msg);
