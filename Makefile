@@ -77,13 +77,13 @@ $(BUILD)/liblazyview.so: $(LIB_OBJ)
 	@echo "  LD      $@"
 	@$(CC) -shared -o $@ $^ -lm -lpthread
 
-$(BUILD)/tests/%: tests/c/%.c $(BUILD)/liblazyview.a tests/c/oracle.h tests/c/cases.h | $(STAMP_APT)
+$(BUILD)/tests/%: tests/c/%.c $(BUILD)/liblazyview.a tests/c/oracle.h tests/c/cases.h tests/c/rng.h | $(STAMP_APT)
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
 	@$(CC) $(CSTD) $(WARN) -O1 -g -Isrc -Isrc/include -Icodegen -Itests/c $< \
 	    $(BUILD)/liblazyview.a -lcmocka -lm -lpthread -o $@
 
-$(BUILD)/tests-san/%: tests/c/%.c $(SAN_OBJ) tests/c/oracle.h tests/c/cases.h | $(STAMP_APT)
+$(BUILD)/tests-san/%: tests/c/%.c $(SAN_OBJ) tests/c/oracle.h tests/c/cases.h tests/c/rng.h | $(STAMP_APT)
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
 	@$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc -Isrc/include -Icodegen -Itests/c $< \

@@ -17,23 +17,11 @@
 
 #include <cmocka.h>
 
+#include "rng.h"
+
 #include "lvi.h" /* white box: stage counts for the coverage summary */
 #include "oracle.h"
 
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static int64_t rint_(int64_t lo, int64_t hi) /* inclusive */
-{
-    return lo + (int64_t)(rnd() % (uint64_t)(hi - lo + 1));
-}
 
 /* ------------------------------------------------------------ fixtures */
 
