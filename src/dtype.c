@@ -135,7 +135,7 @@ static int simple_type(parser *p, const char *t, char *kind, char *order,
         bo = *t++ == '!' ? '>' : t[-1];
     *kind = 0;
     for (size_t k = 0; k < sizeof NAMES / sizeof NAMES[0]; k++)
-        if (strcmp(t, NAMES[k].name) == 0) {
+        if (strcmp(t, NAMES[k].name) == 0 && bo == '=') { /* as NumPy: no '>float32' */
             *kind = NAMES[k].kind;
             *size = NAMES[k].size;
         }

@@ -201,6 +201,7 @@ static const ecase ERROR_CASES[] = {
     E("err_record_empty", "[]", LV_ETYPE, "no fields"),
     E("err_record_nested_empty", "[('a', [])]", LV_ETYPE, "no fields"),
     E("err_record_of_zero_bytes", "[('a', 'u1', 0)]", LV_ETYPE, "zero bytes"),
+    E("err_byte_order_on_a_name", ">float32", LV_ETYPE, "not understood"),
     E("err_record_duplicate_names", "[('a', 'u1'), ('b', 'u1'), ('a', '<u2')]",
       LV_ETYPE, "appears twice"),
     E("err_nested_record_duplicate_names", "[('x', [('a', 'u1'), ('a', 'u1')])]",
