@@ -239,6 +239,11 @@ LVI_HIDDEN int lvi_tpl_error(lv_error *err, int code, int src_line,
                              const char *near, size_t nearlen,
                              const char *fmt, ...)
     __attribute__((format(printf, 9, 10)));
+/* The same about token tok of template t: its position, its text quoted. */
+LVI_HIDDEN int lvi_tpl_tok_error(lv_error *err, const lv_tpl *t,
+                                 const lvi_tpl_tok *tok, int code,
+                                 const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 /* Writes s[0..n) into buf (size > 4) for a message: printable ASCII as is,
  * other bytes as \xHH, cut with "..." when it does not fit.  Returns buf. */
 LVI_HIDDEN char *lvi_tpl_quote(char *buf, size_t size, const char *s,

@@ -92,21 +92,21 @@ int lvi_tpl_error(lv_error *err, int code, int src_line, const char *name,
     return code;
 }
 
-/* An error about the tag tok (its position, its text quoted). */
-static int tag_error(lexer *lx, const lvi_tpl_tok *tok, int code,
-                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int tag_error(lexer *lx, const lvi_tpl_tok *tok, int code,
-                     const char *fmt, ...)
+int lvi_tpl_tok_error(lv_error *err, const lv_tpl *t, const lvi_tpl_tok *tok,
+                      int code, const char *fmt, ...)
 {
-    char msg[300];
+    char msg[320];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return LVI_TPL_ERR(lx->err, code, lx->t->name, tok->line, tok->col,
-                       lx->t->text + tok->start, tok->len, "%s", msg);
+    return LVI_TPL_ERR(err, code, t->name, tok->line, tok->col,
+                       t->text + tok->start, tok->len, "%s", msg);
 }
+
+/* An error about the tag tok (its position, its text quoted). */
+#define tag_error(lx, tok, code, ...) \
+    lvi_tpl_tok_error((lx)->err, (lx)->t, (tok), (code), __VA_ARGS__)
 
 /* ------------------------------------------------------------- tokens */
 

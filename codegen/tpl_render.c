@@ -100,20 +100,9 @@ static void putc_(renderer *r, char c)
 
 /* --------------------------------------------------------------- errors */
 
-static int tok_error(renderer *r, const lvi_tpl_tok *k, int code,
-                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int tok_error(renderer *r, const lvi_tpl_tok *k, int code,
-                     const char *fmt, ...)
-{
-    char msg[320];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return LVI_TPL_ERR(r->err, code, r->t->name, k->line, k->col,
-                       r->t->text + k->start, k->len, "%s", msg);
-}
+/* An error about the token k (its position, its text quoted). */
+#define tok_error(r, k, code, ...) \
+    lvi_tpl_tok_error((r)->err, (r)->t, (k), (code), __VA_ARGS__)
 
 static const char *kind_name(int kind)
 {

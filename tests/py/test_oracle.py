@@ -211,21 +211,20 @@ OPS = [op_transpose, op_index, op_index, op_reshape, op_reshape, op_flip,
        op_broadcast, op_reinterpret, op_reinterpret]
 
 
+def run_chain(data, source, max_ops):
+    """Draws a source and up to max_ops ops, checking after each one."""
+    pair = data.draw(source)
+    check(pair)
+    for _ in range(data.draw(st.integers(1, max_ops))):
+        data.draw(st.sampled_from(OPS))(data.draw, pair)
+        check(pair)
+
+
 @given(st.data())
 def test_random_chains_match_numpy(data):
-    pair = data.draw(sources())
-    check(pair)
-    for _ in range(data.draw(st.integers(1, 8))):
-        op = data.draw(st.sampled_from(OPS))
-        op(data.draw, pair)
-        check(pair)
+    run_chain(data, sources(), 8)
 
 
 @given(st.data())
 def test_random_range_chains_match_numpy(data):
-    pair = data.draw(range_sources())
-    check(pair)
-    for _ in range(data.draw(st.integers(1, 6))):
-        op = data.draw(st.sampled_from(OPS))
-        op(data.draw, pair)
-        check(pair)
+    run_chain(data, range_sources(), 6)
