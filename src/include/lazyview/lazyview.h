@@ -296,6 +296,47 @@ LV_API int lv_view_fill_mean_block(const lv_view *v, const int64_t *factors,
                                    const int64_t *lo, const int64_t *hi,
                                    double *out, int64_t outsize, lv_error *err);
 
+/* -------------------------------------------------------- export support */
+
+/*
+ * For exporters that write every pyramid level in one pass over a view
+ * (lazyview.to_zarr): each level is made from the level below, block by
+ * block, and a file source's pages are given back as the walk moves on.
+ */
+
+enum lv_reduce_method {
+    LV_REDUCE_MEAN = 1,  /* window means, in the element type (see below) */
+    LV_REDUCE_STRIDE = 2 /* each window's first element: a[::f] */
+};
+
+/*
+ * Reduces a C-contiguous block `in` (shape[0..ndim), elements of dt) by
+ * integer factors into `out` (C-contiguous, shape ceil(shape / factors),
+ * same dtype).  Output element j covers the window [j*f, min((j+1)*f, n))
+ * on every axis, so windows at the far edges hold what they reach.  MEAN
+ * rounds the mean into dt: integers exactly, half to even (np.rint), a
+ * bool window is true when more than half of it is; floats (float16 too)
+ * are summed in double in the window's C order and rounded once.  MEAN
+ * needs bool, integer or float elements in native byte order (LV_ETYPE
+ * otherwise); STRIDE takes any dtype.  No alignment needed.  Errors:
+ * LV_EVALUE (bad shape, factor < 1, insize/outsize too small), LV_EOVERFLOW,
+ * LV_ENOMEM.  Thread-safe; reads in, writes out, nothing else.
+ */
+LV_API int lv_reduce_block(const lv_dtype *dt, int ndim, const int64_t *shape,
+                           const int64_t *factors, int method,
+                           const void *in, int64_t insize,
+                           void *out, int64_t outsize, lv_error *err);
+
+/*
+ * Gives back the calling process's resident pages of a file source's
+ * mapping (madvise MADV_DONTNEED): the data stays in the file and the page
+ * cache, and later reads fault it back in, so a long sequential walk keeps
+ * its resident memory bounded.  Writes through a shared writable mapping
+ * are kept (dirty pages go to the page cache, not away).  A no-op for
+ * memory and range sources.  Errors: LV_EOS when the kernel refuses.
+ */
+LV_API int lv_source_drop_pages(const lv_source *src, lv_error *err);
+
 /* ---------------------------------------------------------------- chunks */
 
 #define LV_TILE 512 /* napari's tile edge; default chunk edges are multiples */
