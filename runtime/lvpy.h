@@ -102,4 +102,7 @@ PyObject *lvpy_asarray(PyObject *m, PyObject *const *args, Py_ssize_t n,
 
 extern PyType_Spec lvpy_view_spec;
 
+/* The exporter's private module functions (export.c). */
+extern PyMethodDef lvpy_export_methods[];
+
 #endif /* LVPY_H */

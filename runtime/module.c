@@ -172,6 +172,8 @@ static int module_exec(PyObject *m)
     st->text_cache = PyDict_New();
     if (st->dtype_cache == NULL || st->text_cache == NULL)
         return -1;
+    if (PyModule_AddFunctions(m, lvpy_export_methods) < 0) /* export.c */
+        return -1;
     if (PyModule_AddStringConstant(m, "__version__", lv_version()) < 0 ||
         PyModule_AddIntConstant(m, "MAXDIMS", LV_MAXDIMS) < 0)
         return -1;

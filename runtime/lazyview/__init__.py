@@ -23,3 +23,4 @@ from .multiscale import multiscale
 View.to_dask = _lazy.view_to_dask
 View.__reduce__ = _lazy.view_reduce
 View.to_script = _codegen.view_to_script
+from .export import to_zarr  # noqa: E402  (issue 13: OME-Zarr export)

@@ -1,4 +1,4 @@
-"""The ``lazyview`` command line: explain, info, check, fmt, show, emit, view.
+"""The ``lazyview`` command line: explain, info, check, fmt, show, emit, view, export.
 
 Every subcommand reads a spec file (``-`` for standard input).  Bad specs
 give ``FILE:LINE:COL: error: ...`` with the offending line and a caret on
@@ -165,8 +165,32 @@ def cmd_emit(args):
 def cmd_view(args):
     from . import napari_view
     from .napari_reader import spec_hints
+    if os.path.isdir(args.spec):  # an OME-Zarr image (lazyview export's output)
+        from . import zarr_reader
+        try:
+            zarr_reader.check_complete(args.spec)
+        except ValueError as e:
+            raise CliError(str(e)) from None
+        zarr_reader.view(args.spec)
+        return
     v, text, name = load(args.spec)
     napari_view.view(v, name=name, method=args.method, hints=spec_hints(text))
+
+
+def cmd_export(args):
+    """`lazyview export SPEC OUT.zarr`: an OME-Zarr multiscale image."""
+    from . import export
+    v, text, name = load(args.spec)
+    opts = {}
+    try:
+        opts = export.cli_options(args, text, name)
+        path = export.to_zarr(v, args.out, **opts)
+    except (OSError, ValueError, TypeError, ImportError) as e:
+        raise CliError(f"{args.out}: {e}") from None
+    finally:
+        if opts.get("client") is not None:
+            opts["client"].close()
+    print(f"wrote {path}", file=sys.stderr)
 
 
 def build_parser():
@@ -198,10 +222,17 @@ def build_parser():
     sp.add_argument("--portable", action="store_true",
                     help="use only numpy and dask (no lazyview import)")
     sp.add_argument("--chunks", help="dask chunk sizes per axis, e.g. 512,512")
-    sp = add("view", cmd_view, "open the spec in napari as a multiscale image")
-    sp.add_argument("spec", help="spec file, or - for stdin")
+    sp = add("view", cmd_view, "open the spec (or an OME-Zarr store) in napari as "
+             "a multiscale image")
+    sp.add_argument("spec", help="spec file, - for stdin, or an OME-Zarr folder")
     sp.add_argument("--method", choices=("stride", "mean"), default="stride",
                     help="how coarser levels are made")
+    sp = add("export", cmd_export, "write the view as an OME-Zarr 0.5 multiscale "
+             "image (one pass, bounded memory)")
+    sp.add_argument("spec", help="spec file, or - for stdin")
+    sp.add_argument("out", help="the store to write, e.g. out.zarr")
+    from .export import add_cli_arguments
+    add_cli_arguments(sp)
     return p
 
 

@@ -1,0 +1,374 @@
+"""``lazyview.to_zarr``: any view as an OME-Zarr 0.5 multiscale image.
+
+One pass over the view, in its source's storage order: level 0 is the
+view's elements exactly, each coarser level is made from the level below
+(block means or strides, in C) as its rows go by, and TensorStore
+compresses and writes the chunks on all cores meanwhile.  Memory stays
+bounded whatever the view's size (see export_walk and docs/export.md).
+
+Crash safety: the store is created with an empty group (no ``ome``
+attribute) and a state file, ``.lazyview-export.json``, listing the regions
+whose writes are committed.  The ``ome`` multiscales metadata is written
+last, after every chunk, and the state file is then removed; a reader
+therefore never mistakes an interrupted export for an image, and
+``resume=True`` continues one from its last committed regions.
+
+Why TensorStore: measured on the 512 MiB reference stack (2 cores, zstd
+level 1, chunks (1, 512, 512)), TensorStore wrote level 0 in 0.8 s of wall
+time and 1.4 s of CPU, zarr-python 3.1 in 2.5 s and 3.3 s: zarr-python
+pays per-chunk Python and asyncio work that TensorStore does in C++
+threads.  zarr-python writes the group metadata, where it costs nothing,
+and reads stores back (the napari reader, the tests).
+"""
+import json
+import os
+import shutil
+import sys
+import time
+
+import numpy as np
+
+from . import _core
+from .export_layout import codec_chain, default_name, ome_attributes, plan_export
+from .export_walk import RegionWalker, Sink, export_task, open_levels
+
+STATE_FILE = ".lazyview-export.json"
+TASK_BYTES = 32 << 20  # level-0 bytes per dask.distributed task, at least
+
+
+def to_zarr(v, store, *, chunks=None, shards=None, codec="zstd", levels="auto",
+            method="mean", axes=None, scale_axes=None, scale=None,
+            translation=None, name=None, progress=True, overwrite=False,
+            resume=False, client=None, threads=None):
+    """Writes view `v` to `store` (a local path) as an OME-Zarr 0.5 image.
+
+    chunks: Zarr chunk shape (default: tiles of the last two axes, as
+        ``lv.asarray`` chunks); shards: optional shard shape (multiples of
+        chunks).  Every level uses the same chunks.
+    codec: 'zstd' (level 1, the default), 'zstd:LEVEL', 'gzip[:LEVEL]',
+        'blosc[:CNAME[:CLEVEL]]', None, or a list of Zarr v3 codec dicts.
+    levels: 'auto' (halve until each halved axis fits one chunk) or a count.
+    method: 'mean' (window means in the view's dtype: integers rounded half
+        to even) or 'stride' (every other element).
+    axes: OME axis names ('zyx', ['t', 'c', 'y', 'x']) or dicts with name,
+        type and unit; default by the number of axes (yx, zyx, czyx, tczyx).
+    scale_axes: the axes to halve (names or indices; default the last two
+        space axes).  scale, translation: level 0's pixel size and origin.
+    overwrite: replace an existing store; resume: continue an interrupted
+        export of the same view with the same options.
+    client: a dask.distributed Client: regions become tasks, each worker
+        writes its own chunks (file and range views only).
+    Returns the store's absolute path.
+    """
+    v = _as_view(v)
+    layout = plan_export(v, chunks=chunks, shards=shards, levels=levels,
+                         method=method, axes=axes, scale_axes=scale_axes)
+    codecs = codec_chain(codec, layout.dtype)
+    ome = ome_attributes(layout, name=name or default_name(store), scale=scale,
+                         translation=translation)
+    path = os.path.abspath(os.fspath(store))
+    threads = int(threads or os.cpu_count() or 1)
+    fingerprint = dict(layout.fingerprint(), codecs=codecs, view=_spec_of(v))
+    state = _prepare(path, fingerprint, overwrite=overwrite, resume=resume)
+    if state is None:
+        return path  # resumed an export that had finished
+    arrays = open_levels(path, layout, codecs, create=state.fresh, threads=threads)
+    todo = [rid for rid in range(layout.nregions) if rid not in state.done]
+    bar = Progress(sum(_region_bytes(layout, r) for r in todo), progress)
+    try:
+        if client is None:
+            _run_local(v, layout, arrays, todo, state, bar, threads)
+        else:
+            _run_distributed(client, v, path, layout, codecs, todo, state, bar)
+    finally:
+        state.save()
+        bar.close()
+    _finish(path, ome)
+    return path
+
+
+def _as_view(v):
+    if isinstance(v, np.ndarray):
+        return _core.from_array(v)
+    if not isinstance(v, _core.View):
+        raise TypeError(f"to_zarr needs a lazyview.View or an ndarray, not "
+                        f"{type(v).__name__}")
+    return v
+
+
+def _spec_of(v):
+    try:
+        return v.to_spec()
+    except (ValueError, TypeError):
+        return None
+
+
+def _region_bytes(layout, rid):
+    lo, hi = layout.region_box(rid)
+    return int(np.prod([b - a for a, b in zip(lo, hi)])) * np.dtype(layout.dtype).itemsize
+
+
+# ----------------------------------------------------------------- runs
+
+def _run_local(v, layout, arrays, todo, state, bar, threads):
+    """Regions one after another in storage order; writes overlap reads."""
+    sink = Sink()
+    walker = RegionWalker(v, layout, arrays, sink, threads, on_read=bar.add)
+    try:
+        for rid in todo:
+            walker.run(rid)
+            state.add(sink.take_done())
+    finally:  # also on Ctrl-C: what was issued is little; let it land
+        try:
+            sink.drain(0)
+        finally:
+            state.add(sink.take_done())
+
+
+def _run_distributed(client, v, path, layout, codecs, todo, state, bar):
+    """Batches of regions as dask.distributed tasks; each worker rebuilds
+    the view from its spec and writes its regions' chunks itself."""
+    from distributed import as_completed
+    if v.source_kind == "memory":
+        raise TypeError("a view over in-process memory cannot be exported by "
+                        "dask.distributed workers; use open_raw or a range "
+                        "source, or export without client=")
+    per = max(1, TASK_BYTES // max(1, _region_bytes(layout, 0)))
+    batches = [todo[i:i + per] for i in range(0, len(todo), per)]
+    futures = client.map(export_task, batches, v=v, path=path, layout=layout,
+                         codecs=codecs, pure=False)
+    for future in as_completed(futures):
+        rids = future.result()
+        state.add(rids)
+        bar.add(sum(_region_bytes(layout, r) for r in rids))
+
+
+def _finish(path, ome):
+    """The ome multiscales metadata, written last; then the state goes."""
+    import zarr
+    group = zarr.open_group(path, mode="r+", zarr_format=3)
+    group.attrs.update({"ome": ome})
+    os.remove(os.path.join(path, STATE_FILE))
+
+
+# ---------------------------------------------------------------- state
+
+class ExportState:
+    """Which regions are committed, kept in STATE_FILE inside the store
+    (written atomically, at most every `every` seconds and at the end)."""
+
+    def __init__(self, path, fingerprint, done=(), fresh=True, every=2.0):
+        self.file = os.path.join(path, STATE_FILE)
+        self.fingerprint = fingerprint
+        self.done = set(done)
+        self.fresh = fresh
+        self.every = every
+        self.saved = 0.0
+
+    @classmethod
+    def load(cls, path):
+        with open(os.path.join(path, STATE_FILE), encoding="utf-8") as f:
+            d = json.load(f)
+        done = [r for a, b in d["done"] for r in range(a, b)]
+        return cls(path, d["fingerprint"], done, fresh=False)
+
+    def add(self, rids):
+        self.done.update(rids)
+        if rids and time.monotonic() - self.saved >= self.every:
+            self.save()
+
+    def save(self):
+        runs, start = [], None
+        ordered = sorted(self.done)
+        for i, r in enumerate(ordered):
+            if start is None:
+                start = r
+            if i + 1 == len(ordered) or ordered[i + 1] != r + 1:
+                runs.append([start, r + 1])
+                start = None
+        tmp = self.file + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump({"format": 1, "fingerprint": self.fingerprint, "done": runs}, f)
+        os.replace(tmp, self.file)
+        self.saved = time.monotonic()
+
+
+def _is_zarr(path):
+    return os.path.isfile(os.path.join(path, "zarr.json"))
+
+
+def _prepare(path, fingerprint, *, overwrite, resume):
+    """The state to export into: a new store, or the one being resumed;
+    None when `resume` finds the export already finished."""
+    if overwrite and resume:
+        raise ValueError("overwrite=True and resume=True exclude each other")
+    exists = os.path.lexists(path)
+    if exists and resume:
+        return _resume(path, fingerprint)
+    if exists and not overwrite:
+        raise FileExistsError(f"{path} exists; pass overwrite=True (--overwrite) "
+                              "to replace it, or resume=True (--resume) to "
+                              "continue an interrupted export")
+    if exists:
+        empty_dir = os.path.isdir(path) and not os.listdir(path)
+        if not (_is_zarr(path) or empty_dir) or os.path.islink(path):
+            raise ValueError(f"{path} is not a Zarr store; refusing to delete it")
+        shutil.rmtree(path)
+    return _create(path, fingerprint)
+
+
+def _create(path, fingerprint):
+    import zarr
+    os.makedirs(path)
+    state = ExportState(path, fingerprint)
+    state.save()  # first: the store is marked as an export in progress
+    zarr.create_group(store=path, zarr_format=3)
+    return state
+
+
+def _resume(path, fingerprint):
+    if not os.path.isfile(os.path.join(path, STATE_FILE)):
+        if _is_zarr(path) and "ome" in _group_attrs(path):
+            return None
+        raise ValueError(f"{path} is not an interrupted lazyview export (no "
+                         f"{STATE_FILE}); use overwrite=True to replace it")
+    state = ExportState.load(path)
+    old = json.loads(json.dumps(fingerprint))  # tuples as lists, like the file
+    differ = sorted(k for k in set(old) | set(state.fingerprint)
+                    if old.get(k) != state.fingerprint.get(k))
+    if differ:
+        raise ValueError(f"cannot resume {path}: the export was started with "
+                         f"other {', '.join(differ)}")
+    state.fingerprint = old
+    return state
+
+
+def _group_attrs(path):
+    with open(os.path.join(path, "zarr.json"), encoding="utf-8") as f:
+        return json.load(f).get("attributes", {})
+
+
+# ------------------------------------------------------------- progress
+
+class Progress:
+    """A one-line progress report on stderr, only when it is a terminal."""
+
+    def __init__(self, total, enabled, out=None):
+        self.out = out or sys.stderr
+        self.enabled = bool(enabled) and _isatty(self.out)
+        self.total, self.done = max(total, 1), 0
+        self.start = self.last = time.monotonic()
+
+    def add(self, nbytes):
+        self.done += nbytes
+        now = time.monotonic()
+        if self.enabled and now - self.last >= 0.2:
+            self.last = now
+            self._show(now)
+
+    def _show(self, now):
+        t = now - self.start
+        frac = min(self.done / self.total, 1.0)
+        eta = f", {t / frac - t:.0f} s left" if 0 < frac < 1 else ""
+        self.out.write(f"\rlazyview export: {100 * frac:3.0f}% of "
+                       f"{self.total / 2**20:.0f} MiB, {t:.1f} s{eta}   ")
+        self.out.flush()
+
+    def close(self):
+        if self.enabled:
+            self._show(time.monotonic())
+            self.out.write("\n")
+            self.out.flush()
+
+
+def _isatty(f):
+    try:
+        return f.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+# ------------------------------------------------------------------ CLI
+
+SPEC_HINTS = ("axes", "scale", "name")  # literal bindings a spec may carry
+
+
+def spec_hints(text):
+    """The export hints bound at a spec's top level, e.g. ``axes = "zyx"``."""
+    import ast
+    hints = {}
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return hints
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+                and node.targets[0].id in SPEC_HINTS):
+            try:
+                hints[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                continue
+    return hints
+
+
+def add_cli_arguments(p):
+    """The options of `lazyview export` (cli.py builds the subcommand)."""
+    p.add_argument("--chunks", help="chunk shape, e.g. 1,512,512 (-1: a whole axis)")
+    p.add_argument("--shards", help="shard shape, multiples of the chunks")
+    p.add_argument("--codec", default="zstd",
+                   help="zstd[:LEVEL] (default: level 1), gzip[:LEVEL], "
+                        "blosc[:CNAME[:CLEVEL]] or none")
+    p.add_argument("--levels", default="auto", help="'auto' or a number of levels")
+    p.add_argument("--method", choices=("mean", "stride"), default="mean",
+                   help="how each level is made from the one below")
+    p.add_argument("--axes", help="OME axis names, e.g. zyx or t,c,y,x (default: "
+                                  "the spec's `axes = ...`, else by the number of axes)")
+    p.add_argument("--scale-axes", help="the axes to halve, e.g. z,y,x (default: "
+                                        "the last two space axes)")
+    p.add_argument("--scale", help="level 0's pixel size per axis, e.g. 2,0.5,0.5")
+    p.add_argument("--name", help="the image's name (default: the spec file's)")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--overwrite", action="store_true", help="replace an existing store")
+    g.add_argument("--resume", action="store_true",
+                   help="continue an interrupted export into OUT")
+    p.add_argument("--scheduler", help="a dask.distributed scheduler address: "
+                                       "regions become tasks on its workers")
+    p.add_argument("--threads", type=int, help="reading threads (default: all CPUs)")
+    p.add_argument("--quiet", action="store_true", help="no progress line")
+
+
+def _numbers(text, kind, what):
+    try:
+        return tuple(kind(x) for x in text.split(","))
+    except ValueError:
+        raise ValueError(f"--{what} takes numbers separated by commas, not "
+                         f"{text!r}") from None
+
+
+def _names(text):
+    return list(text) if "," not in text and len(text) <= 5 else text.split(",")
+
+
+def cli_options(args, text, spec_name):
+    """to_zarr's keyword arguments from `lazyview export` options and the
+    spec's hints (options win)."""
+    hints = spec_hints(text)
+    levels = args.levels if args.levels == "auto" else _numbers(args.levels, int, "levels")[0]
+    opts = dict(chunks=args.chunks and _numbers(args.chunks, int, "chunks"),
+                shards=args.shards and _numbers(args.shards, int, "shards"),
+                codec=None if args.codec == "none" else args.codec,
+                levels=levels, method=args.method, overwrite=args.overwrite,
+                resume=args.resume, threads=args.threads, progress=not args.quiet,
+                axes=_names(args.axes) if args.axes else hints.get("axes"),
+                scale=_numbers(args.scale, float, "scale") if args.scale
+                else hints.get("scale"),
+                name=args.name or hints.get("name") or
+                os.path.splitext(os.path.basename(spec_name))[0])
+    if args.scale_axes:
+        opts["scale_axes"] = [int(a) if a.lstrip("-").isdigit() else a
+                              for a in _names(args.scale_axes)]
+    if args.scheduler:
+        from distributed import Client
+        opts["client"] = Client(args.scheduler)
+    return opts
