@@ -89,14 +89,25 @@ static uint16_t double_to_half(double d)
 
 /* ----------------------------------------------------- mean kernels */
 
-/* s / c rounded half to even (c > 0), for a signed accumulator type. */
+/* s / c rounded half to even (c > 0), for a signed accumulator type.
+ * Window sizes are mostly powers of two, where a shift replaces the
+ * division (which would otherwise cost more than the sums); >> of a
+ * negative number is an arithmetic shift in GCC and Clang. */
 #define DIV_RNE(ACC)                                                     \
-    static ACC div_rne_##ACC(ACC s, ACC c)                               \
+    static inline ACC div_rne_##ACC(ACC s, ACC c)                        \
     {                                                                    \
-        ACC q = s / c, r = s % c;                                        \
-        if (r < 0) {                                                     \
-            q -= 1;                                                      \
-            r += c;                                                      \
+        ACC q, r;                                                        \
+        if ((c & (c - 1)) == 0) {                                        \
+            int k = __builtin_ctzll((unsigned long long)c);              \
+            q = s >> k;                                                  \
+            r = s - q * c;                                               \
+        } else {                                                         \
+            q = s / c;                                                   \
+            r = s % c;                                                   \
+            if (r < 0) {                                                 \
+                q -= 1;                                                  \
+                r += c;                                                  \
+            }                                                            \
         }                                                                \
         return q + (2 * r > c || (2 * r == c && (q & 1)));               \
     }
