@@ -41,6 +41,10 @@ typedef struct mean_ops {
     void (*add)(void *acc, const char *row, int64_t w, int64_t f, int64_t n);
     void (*finish)(char *out, const void *acc, int64_t w, int64_t f,
                    int64_t n, int64_t cells);
+    /* the common case in one pass: factor 2 along the last axis and a
+     * window of one row (r1 NULL) or two on the others */
+    void (*pair)(char *out, const char *r0, const char *r1, int64_t w,
+                 int64_t n);
     size_t accsize;
 } mean_ops;
 
@@ -175,10 +179,50 @@ static inline int64_t last_cells(int64_t j, int64_t f, int64_t n)
 #define HALF_LOAD(x) half_to_double(x)
 #define HALF_STORE(s, c) double_to_half((s) / (double)(c))
 
+/* pair: out[j] from columns 2j, 2j+1 of rows r0 (and r1), summed in the
+ * window's C order; the last window has one column when n is odd. */
+#define LOAD_AT(T, p, i) (memcpy(&x, (p) + (i) * (int64_t)sizeof(T), sizeof x), x)
+#define MEAN_PAIR(NAME, T, ACC, LOAD, STORE)                              \
+    static void NAME(char *out, const char *r0, const char *r1,           \
+                     int64_t w, int64_t n)                                \
+    {                                                                     \
+        T x, y;                                                           \
+        int64_t full = n / 2;                                             \
+        if (r1) { /* two loops: the row count is a constant in each */    \
+            for (int64_t j = 0; j < full; j++, out += sizeof y) {         \
+                ACC s = 0;                                                \
+                s += LOAD(LOAD_AT(T, r0, 2 * j));                         \
+                s += LOAD(LOAD_AT(T, r0, 2 * j + 1));                     \
+                s += LOAD(LOAD_AT(T, r1, 2 * j));                         \
+                s += LOAD(LOAD_AT(T, r1, 2 * j + 1));                     \
+                y = STORE(s, (ACC)4);                                     \
+                memcpy(out, &y, sizeof y);                                \
+            }                                                             \
+        } else {                                                          \
+            for (int64_t j = 0; j < full; j++, out += sizeof y) {         \
+                ACC s = 0;                                                \
+                s += LOAD(LOAD_AT(T, r0, 2 * j));                         \
+                s += LOAD(LOAD_AT(T, r0, 2 * j + 1));                     \
+                y = STORE(s, (ACC)2);                                     \
+                memcpy(out, &y, sizeof y);                                \
+            }                                                             \
+        }                                                                 \
+        if (full < w) {                                                   \
+            ACC s = 0;                                                    \
+            s += LOAD(LOAD_AT(T, r0, 2 * full));                          \
+            if (r1)                                                       \
+                s += LOAD(LOAD_AT(T, r1, 2 * full));                      \
+            y = STORE(s, (ACC)(r1 ? 2 : 1));                              \
+            memcpy(out, &y, sizeof y);                                    \
+        }                                                                 \
+    }
+
 #define MEAN_OPS(NAME, T, ACC, LOAD, STORE)                               \
     MEAN_ADD(add_##NAME, T, ACC, LOAD)                                    \
     MEAN_FINISH(finish_##NAME, T, ACC, STORE)                             \
-    static const mean_ops ops_##NAME = {add_##NAME, finish_##NAME, sizeof(ACC)};
+    MEAN_PAIR(pair_##NAME, T, ACC, LOAD, STORE)                           \
+    static const mean_ops ops_##NAME = {add_##NAME, finish_##NAME,        \
+                                        pair_##NAME, sizeof(ACC)};
 
 /* int64 sums of 8s-bit integers are exact up to 2^(63 - 8s) cells; the
  * w variants sum in 128 bits for larger windows (and 64-bit integers). */
@@ -253,25 +297,43 @@ static bool next_index(int n, int64_t *idx, const int64_t *lo, const int64_t *hi
     return false;
 }
 
+/* One output row: the pair kernel when the window is at most two rows by
+ * two columns, else a row of accumulators. */
+static void mean_row(const red *r, const mean_ops *ops, const char *in,
+                     char *out, void *acc, const int64_t *lo,
+                     const int64_t *hi, int64_t cells)
+{
+    int last = r->n - 1, nrows = 0;
+    int64_t w = r->out[last], f = r->f[last], nl = r->in[last], k[LV_MAXDIMS];
+    bool pair = f == 2 && cells <= 2;
+    const char *rows[2] = {NULL, NULL};
+    if (!pair)
+        memset(acc, 0, (size_t)w * ops->accsize);
+    memcpy(k, lo, (size_t)last * sizeof *k);
+    do {
+        int64_t at = 0;
+        for (int a = 0; a < last; a++)
+            at += k[a] * r->istr[a];
+        if (pair)
+            rows[nrows++] = in + at * r->isz;
+        else
+            ops->add(acc, in + at * r->isz, w, f, nl);
+    } while (next_index(r->n, k, lo, hi));
+    if (pair)
+        ops->pair(out, rows[0], rows[1], w, nl);
+    else
+        ops->finish(out, acc, w, f, nl, cells);
+}
+
 static void mean_walk(const red *r, const mean_ops *ops, const char *in,
                       char *out, void *acc)
 {
-    int last = r->n - 1;
-    int64_t w = r->out[last], f = r->f[last], nl = r->in[last];
     int64_t o[LV_MAXDIMS] = {0}, zero[LV_MAXDIMS] = {0};
-    int64_t lo[LV_MAXDIMS], hi[LV_MAXDIMS], k[LV_MAXDIMS];
+    int64_t lo[LV_MAXDIMS], hi[LV_MAXDIMS];
+    int64_t w = r->out[r->n - 1] * r->isz;
     do {
-        int64_t cells = row_window(r, o, lo, hi);
-        memset(acc, 0, (size_t)w * ops->accsize);
-        memcpy(k, lo, (size_t)last * sizeof *k);
-        do {
-            int64_t at = 0;
-            for (int a = 0; a < last; a++)
-                at += k[a] * r->istr[a];
-            ops->add(acc, in + at * r->isz, w, f, nl);
-        } while (next_index(r->n, k, lo, hi));
-        ops->finish(out, acc, w, f, nl, cells);
-        out += w * r->isz;
+        mean_row(r, ops, in, out, acc, lo, hi, row_window(r, o, lo, hi));
+        out += w;
     } while (next_index(r->n, o, zero, r->out));
 }
 
