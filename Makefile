@@ -120,6 +120,7 @@ demo: deps lib ext
 bench: deps lib ext
 	$(VPY) tests/bench/bench.py
 	$(VPY) tests/bench/bench_napari.py
+	$(VPY) tests/bench/bench_export.py
 
 ctest: $(CTESTS)
 	@set -e; for t in $(CTESTS); do echo "== $$t"; $$t; done

@@ -137,10 +137,13 @@ def _run_distributed(client, v, path, layout, codecs, todo, state, bar):
     batches = [todo[i:i + per] for i in range(0, len(todo), per)]
     futures = client.map(export_task, batches, v=v, path=path, layout=layout,
                          codecs=codecs, pure=False)
-    for future in as_completed(futures):
-        rids = future.result()
-        state.add(rids)
-        bar.add(sum(_region_bytes(layout, r) for r in rids))
+    try:
+        for future in as_completed(futures):
+            rids = future.result()
+            state.add(rids)
+            bar.add(sum(_region_bytes(layout, r) for r in rids))
+    finally:
+        client.cancel(futures)  # after a failure or Ctrl-C: stop the rest
 
 
 def _finish(path, ome):

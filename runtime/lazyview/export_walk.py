@@ -29,8 +29,8 @@ import numpy as np
 from . import _core
 from .export_layout import array_metadata
 
-INFLIGHT_BUDGET = 64 << 20  # bytes handed to the writer and not yet on disk
-DROP_EVERY = 64 << 20       # bytes read between giving back a file's pages
+INFLIGHT_BUDGET = 32 << 20  # bytes handed to the writer and not yet on disk
+DROP_EVERY = 32 << 20       # bytes read between giving back a file's pages
 
 
 def open_levels(path, layout, codecs, *, create, threads):

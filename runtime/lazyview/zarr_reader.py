@@ -14,7 +14,7 @@ import os
 
 import numpy as np
 
-STATE_FILE = ".lazyview-export.json"  # as export.py writes it
+from .export import STATE_FILE
 
 
 def _group_attributes(path):

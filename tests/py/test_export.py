@@ -24,6 +24,9 @@ zarr = pytest.importorskip("zarr")
 pytest.importorskip("tensorstore")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+UNDER_ASAN = "libasan" in os.environ.get("LD_PRELOAD", "")
+no_napari_under_asan = pytest.mark.skipif(UNDER_ASAN, reason="napari is not run under "
+                                          "ASan (see make pytest-san)")
 
 
 # ------------------------------------------------------------ helpers
@@ -409,8 +412,8 @@ def rss_run(tmp_path, name, nz, sparse=True):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.skipif("libasan" in os.environ.get("LD_PRELOAD", ""),
-                    reason="ASan's quarantine and shadow memory are not the exporter's")
+@pytest.mark.skipif(UNDER_ASAN, reason="ASan's quarantine and shadow memory are "
+                    "not the exporter's")
 def test_peak_memory_does_not_grow_with_the_file(tmp_path):
     """256 MiB and 2 GiB sparse column-major stacks: the same peak, below
     256 MiB above the interpreter (measured in fresh processes)."""
@@ -447,6 +450,7 @@ def test_distributed_workers_write_their_own_regions(cluster, tmp_path, rng):
 
 # --------------------------------------------------------------- CLI
 
+@no_napari_under_asan
 def test_cli_export_resume_and_view(tmp_path, rng, monkeypatch, capsys):
     from lazyview import cli
     x = rng.integers(0, 255, (50, 60, 2), dtype="u1")
@@ -495,6 +499,7 @@ def test_npe2_discovers_the_zarr_reader():
     assert "*.zarr" in r.filename_patterns and r.accepts_directories
 
 
+@no_napari_under_asan
 def test_napari_shows_the_exported_pyramid(tmp_path):
     """A shown window under Xvfb renders the export: dark left, bright right
     (LV_SCREENSHOT_DIR keeps the screenshot, e.g. for docs/)."""
