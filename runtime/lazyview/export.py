@@ -66,8 +66,14 @@ def to_zarr(v, store, *, chunks=None, shards=None, codec="zstd", levels="auto",
     codecs = codec_chain(codec, layout.dtype)
     ome = ome_attributes(layout, name=name or default_name(store), scale=scale,
                          translation=translation)
+    if not isinstance(store, (str, os.PathLike)):
+        raise TypeError(f"store must be a local path, not {type(store).__name__}")
     path = os.path.abspath(os.fspath(store))
-    threads = int(threads or os.cpu_count() or 1)
+    threads = _threads(threads)
+    if client is not None and v.source_kind == "memory":
+        raise TypeError("a view over in-process memory cannot be exported by "
+                        "dask.distributed workers; use open_raw or a range "
+                        "source, or export without client=")
     fingerprint = dict(layout.fingerprint(), codecs=codecs, view=_spec_of(v))
     state = _prepare(path, fingerprint, overwrite=overwrite, resume=resume)
     if state is None:
@@ -94,6 +100,15 @@ def _as_view(v):
         raise TypeError(f"to_zarr needs a lazyview.View or an ndarray, not "
                         f"{type(v).__name__}")
     return v
+
+
+def _threads(threads):
+    if threads is None:
+        return os.cpu_count() or 1
+    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) \
+            or threads < 1:
+        raise ValueError(f"threads must be a positive int, not {threads!r}")
+    return int(threads)
 
 
 def _spec_of(v):
@@ -129,10 +144,6 @@ def _run_distributed(client, v, path, layout, codecs, todo, state, bar):
     """Batches of regions as dask.distributed tasks; each worker rebuilds
     the view from its spec and writes its regions' chunks itself."""
     from distributed import as_completed
-    if v.source_kind == "memory":
-        raise TypeError("a view over in-process memory cannot be exported by "
-                        "dask.distributed workers; use open_raw or a range "
-                        "source, or export without client=")
     per = max(1, TASK_BYTES // max(1, _region_bytes(layout, 0)))
     batches = [todo[i:i + per] for i in range(0, len(todo), per)]
     futures = client.map(export_task, batches, v=v, path=path, layout=layout,

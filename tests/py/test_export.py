@@ -267,6 +267,7 @@ def test_stride_levels_are_not_shifted(tmp_path):
     ({"scale_axes": ["q"]}, ValueError, "no axis named"),
     ({"scale": (1, 2, 3)}, ValueError, "2 entries"),
     ({"overwrite": True, "resume": True}, ValueError, "exclude"),
+    ({"threads": 0}, ValueError, "threads must be"),
 ])
 def test_bad_options_are_refused_before_anything_is_written(tmp_path, kwargs, error, words):
     v = lv.arange(600, dtype="<u2").reshape((20, 30))
@@ -288,6 +289,12 @@ def test_bad_options_are_refused_before_anything_is_written(tmp_path, kwargs, er
 def test_bad_views_are_refused(tmp_path, v, error, words):
     with pytest.raises(error, match=words):
         lv.to_zarr(v(), tmp_path / "bad.zarr", progress=False)
+
+
+def test_stores_are_local_paths(tmp_path):
+    with pytest.raises(TypeError, match="local path"):
+        lv.to_zarr(lv.arange(600, dtype="<u2").reshape((20, 30)), {"a": 1},
+                   progress=False)
 
 
 # ------------------------------------------------------- crash safety
@@ -446,6 +453,7 @@ def test_distributed_workers_write_their_own_regions(cluster, tmp_path, rng):
     with pytest.raises(TypeError, match="in-process memory"):
         lv.to_zarr(lv.from_array(x), tmp_path / "mem.zarr", client=cluster,
                    progress=False)
+    assert not (tmp_path / "mem.zarr").exists()
 
 
 # --------------------------------------------------------------- CLI
