@@ -179,71 +179,96 @@ static inline int64_t last_cells(int64_t j, int64_t f, int64_t n)
 #define HALF_LOAD(x) half_to_double(x)
 #define HALF_STORE(s, c) double_to_half((s) / (double)(c))
 
+/* s / 2^k rounded half to even, without branches in the loops (k is a
+ * constant there once inlined); >> is arithmetic for signed types. */
+#define RNE_SHIFT(ACC)                                                    \
+    static inline ACC rne_shift_##ACC(ACC s, int k)                       \
+    {                                                                     \
+        if (k == 0)                                                       \
+            return s;                                                     \
+        ACC q = s >> k, r = s - q * ((ACC)1 << k), h = (ACC)1 << (k - 1); \
+        return q + ((r > h) | ((r == h) & (q & 1)));                      \
+    }
+RNE_SHIFT(int32_t)
+RNE_SHIFT(int64_t)
+RNE_SHIFT(lvi_i128)
+RNE_SHIFT(lvi_u128)
+
 /* pair: out[j] from columns 2j, 2j+1 of rows r0 (and r1), summed in the
- * window's C order; the last window has one column when n is odd. */
+ * window's C order in PACC (wide enough for four elements: int32 for 8-
+ * and 16-bit integers, which lets the compiler vectorize); the last window
+ * has one column when n is odd.  PSTORE(s, k) rounds s / 2^k into T. */
 #define LOAD_AT(T, p, i) (memcpy(&x, (p) + (i) * (int64_t)sizeof(T), sizeof x), x)
-#define MEAN_PAIR(NAME, T, ACC, LOAD, STORE)                              \
-    static void NAME(char *out, const char *r0, const char *r1,           \
-                     int64_t w, int64_t n)                                \
+#define MEAN_PAIR(NAME, T, PACC, LOAD, PSTORE)                            \
+    static void NAME(char *restrict out, const char *restrict r0,         \
+                     const char *restrict r1, int64_t w, int64_t n)       \
     {                                                                     \
         T x, y;                                                           \
         int64_t full = n / 2;                                             \
         if (r1) { /* two loops: the row count is a constant in each */    \
-            for (int64_t j = 0; j < full; j++, out += sizeof y) {         \
-                ACC s = 0;                                                \
+            for (int64_t j = 0; j < full; j++) {                          \
+                PACC s = 0;                                               \
                 s += LOAD(LOAD_AT(T, r0, 2 * j));                         \
                 s += LOAD(LOAD_AT(T, r0, 2 * j + 1));                     \
                 s += LOAD(LOAD_AT(T, r1, 2 * j));                         \
                 s += LOAD(LOAD_AT(T, r1, 2 * j + 1));                     \
-                y = STORE(s, (ACC)4);                                     \
-                memcpy(out, &y, sizeof y);                                \
+                y = PSTORE(s, 2);                                         \
+                memcpy(out + j * (int64_t)sizeof y, &y, sizeof y);        \
             }                                                             \
         } else {                                                          \
-            for (int64_t j = 0; j < full; j++, out += sizeof y) {         \
-                ACC s = 0;                                                \
+            for (int64_t j = 0; j < full; j++) {                          \
+                PACC s = 0;                                               \
                 s += LOAD(LOAD_AT(T, r0, 2 * j));                         \
                 s += LOAD(LOAD_AT(T, r0, 2 * j + 1));                     \
-                y = STORE(s, (ACC)2);                                     \
-                memcpy(out, &y, sizeof y);                                \
+                y = PSTORE(s, 1);                                         \
+                memcpy(out + j * (int64_t)sizeof y, &y, sizeof y);        \
             }                                                             \
         }                                                                 \
         if (full < w) {                                                   \
-            ACC s = 0;                                                    \
+            PACC s = 0;                                                   \
             s += LOAD(LOAD_AT(T, r0, 2 * full));                          \
             if (r1)                                                       \
                 s += LOAD(LOAD_AT(T, r1, 2 * full));                      \
-            y = STORE(s, (ACC)(r1 ? 2 : 1));                              \
-            memcpy(out, &y, sizeof y);                                    \
+            y = PSTORE(s, r1 ? 1 : 0);                                    \
+            memcpy(out + full * (int64_t)sizeof y, &y, sizeof y);         \
         }                                                                 \
     }
 
-#define MEAN_OPS(NAME, T, ACC, LOAD, STORE)                               \
+#define P32(s, k) rne_shift_int32_t((s), (k))
+#define P64(s, k) rne_shift_int64_t((s), (k))
+#define PI128(s, k) rne_shift_lvi_i128((s), (k))
+#define PU128(s, k) rne_shift_lvi_u128((s), (k))
+#define PBOOL(s, k) ((uint8_t)(rne_shift_int32_t((s), (k)) != 0))
+#define PFLOAT(s, k) ((s) / (double)(1 << (k)))
+#define PHALF(s, k) double_to_half((s) / (double)(1 << (k)))
+
+#define MEAN_OPS(NAME, T, ACC, LOAD, STORE, PACC, PSTORE)                 \
     MEAN_ADD(add_##NAME, T, ACC, LOAD)                                    \
     MEAN_FINISH(finish_##NAME, T, ACC, STORE)                             \
-    MEAN_PAIR(pair_##NAME, T, ACC, LOAD, STORE)                           \
+    MEAN_PAIR(pair_##NAME, T, PACC, LOAD, PSTORE)                         \
     static const mean_ops ops_##NAME = {add_##NAME, finish_##NAME,        \
                                         pair_##NAME, sizeof(ACC)};
 
 /* int64 sums of 8s-bit integers are exact up to 2^(63 - 8s) cells; the
  * w variants sum in 128 bits for larger windows (and 64-bit integers). */
-MEAN_OPS(b1, uint8_t, int64_t, AS_BOOL, BOOL_STORE)
-MEAN_OPS(u1, uint8_t, int64_t, AS_IS, INT_STORE)
-MEAN_OPS(u2, uint16_t, int64_t, AS_IS, INT_STORE)
-MEAN_OPS(u4, uint32_t, int64_t, AS_IS, INT_STORE)
-MEAN_OPS(i1, int8_t, int64_t, AS_IS, INT_STORE)
-MEAN_OPS(i2, int16_t, int64_t, AS_IS, INT_STORE)
-MEAN_OPS(i4, int32_t, int64_t, AS_IS, INT_STORE)
-MEAN_OPS(u1w, uint8_t, lvi_u128, AS_IS, U128_STORE)
-MEAN_OPS(u2w, uint16_t, lvi_u128, AS_IS, U128_STORE)
-MEAN_OPS(u4w, uint32_t, lvi_u128, AS_IS, U128_STORE)
-MEAN_OPS(u8w, uint64_t, lvi_u128, AS_IS, U128_STORE)
-MEAN_OPS(i1w, int8_t, lvi_i128, AS_IS, I128_STORE)
-MEAN_OPS(i2w, int16_t, lvi_i128, AS_IS, I128_STORE)
-MEAN_OPS(i4w, int32_t, lvi_i128, AS_IS, I128_STORE)
-MEAN_OPS(i8w, int64_t, lvi_i128, AS_IS, I128_STORE)
-MEAN_OPS(f2, uint16_t, double, HALF_LOAD, HALF_STORE)
-MEAN_OPS(f4, float, double, AS_IS, FLOAT_STORE)
-MEAN_OPS(f8, double, double, AS_IS, FLOAT_STORE)
+MEAN_OPS(b1, uint8_t, int64_t, AS_BOOL, BOOL_STORE, int32_t, PBOOL)
+MEAN_OPS(u1, uint8_t, int64_t, AS_IS, INT_STORE, int32_t, P32)
+MEAN_OPS(u2, uint16_t, int64_t, AS_IS, INT_STORE, int32_t, P32)
+MEAN_OPS(u4, uint32_t, int64_t, AS_IS, INT_STORE, int64_t, P64)
+MEAN_OPS(i1, int8_t, int64_t, AS_IS, INT_STORE, int32_t, P32)
+MEAN_OPS(i2, int16_t, int64_t, AS_IS, INT_STORE, int32_t, P32)
+MEAN_OPS(i4, int32_t, int64_t, AS_IS, INT_STORE, int64_t, P64)
+MEAN_OPS(u1w, uint8_t, lvi_u128, AS_IS, U128_STORE, int32_t, P32)
+MEAN_OPS(u2w, uint16_t, lvi_u128, AS_IS, U128_STORE, int32_t, P32)
+MEAN_OPS(u4w, uint32_t, lvi_u128, AS_IS, U128_STORE, int64_t, P64)
+MEAN_OPS(u8w, uint64_t, lvi_u128, AS_IS, U128_STORE, lvi_u128, PU128)
+MEAN_OPS(i1w, int8_t, lvi_i128, AS_IS, I128_STORE, int32_t, P32)
+MEAN_OPS(i2w, int16_t, lvi_i128, AS_IS, I128_STORE, int32_t, P32)
+MEAN_OPS(i4w, int32_t, lvi_i128, AS_IS, I128_STORE, int64_t, P64)
+MEAN_OPS(i8w, int64_t, lvi_i128, AS_IS, I128_STORE, lvi_i128, PI128)
+MEAN_OPS(f2, uint16_t, double, HALF_LOAD, HALF_STORE, double, PHALF)
+MEAN_OPS(f4, float, double, AS_IS, FLOAT_STORE, double, PFLOAT)
+MEAN_OPS(f8, double, double, AS_IS, FLOAT_STORE, double, PFLOAT)
 
 /* The kernel for a dtype and a largest window of `cells` elements, or NULL
  * when MEAN does not apply to the dtype.  Bools count at most one per cell,
