@@ -249,16 +249,11 @@ LVI_HIDDEN int lvi_tpl_tok_error(lv_error *err, const lv_tpl *t,
 LVI_HIDDEN char *lvi_tpl_quote(char *buf, size_t size, const char *s,
                                size_t n);
 
-/* Allocation used by the whole templater, with fault injection for tests:
- * when lvi_tpl_fault_countdown > 0 it is decremented on each allocation and
- * the allocation that brings it to 0 fails (SQLite's faultsim, cut down).
- * Not thread-safe while a test arms it; 0 (the default) disables it. */
-LVI_HIDDEN extern long lvi_tpl_fault_countdown;
+/* Allocation: the core's lvi_malloc/lvi_realloc (src/alloc.c), whose
+ * lvi_fault_countdown lets tests fail each allocation in turn. */
 /* The renderer's step limit: LV_TPL_MAX_STEPS unless a fuzzer lowers it to
  * keep pathological loops fast (same code path, smaller number). */
 LVI_HIDDEN extern long lvi_tpl_step_limit;
-LVI_HIDDEN void *lvi_tpl_malloc(size_t n);
-LVI_HIDDEN void *lvi_tpl_realloc(void *p, size_t n);
 
 #endif /* LVI_TPL_INTERNAL */
 

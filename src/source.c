@@ -23,7 +23,7 @@
 
 static lv_source *source_alloc(int kind, lv_error *err)
 {
-    lv_source *s = calloc(1, sizeof *s);
+    lv_source *s = lvi_calloc(1, sizeof *s);
     if (s == NULL)
         return LVI_NOMEM(err);
     atomic_init(&s->refcnt, 1);
@@ -103,9 +103,9 @@ lv_source *lv_source_file(const char *path, int64_t offset, int64_t nbytes,
     if (fd < 0)
         return NULL;
     lv_source *s = source_alloc(LV_SOURCE_FILE, err);
-    char *copy = realpath(path, NULL); /* absolute: specs and pickles travel */
-    if (copy == NULL)
-        copy = strdup(path);
+    char *abs = realpath(path, NULL); /* absolute: specs and pickles travel */
+    char *copy = lvi_strdup(abs ? abs : path);
+    free(abs);
     if (s == NULL || copy == NULL) {
         close(fd);
         free(s);
@@ -194,5 +194,20 @@ int lvi_source_check(const lv_source *src, lv_error *err)
                        "(%lld needed); refusing to read", src->path,
                        (long long)st.st_size,
                        (long long)(src->file_offset + src->nbytes));
+    return LV_OK;
+}
+
+int lv_source_range_info(const lv_source *src, lv_range_info *out,
+                         lv_error *err)
+{
+    if (src->kind != LV_SOURCE_RANGE)
+        return LVI_ERR(err, LV_ETYPE, "the source is not a range");
+    const lvi_range *r = &src->range;
+    *out = (lv_range_info){
+        .linspace = r->linspace, .n = r->n,
+        .args = {r->a_start, r->a_stop, r->a_step}, .ifirst = r->ifirst,
+        .idelta = r->idelta, .ffirst = r->ffirst, .fsecond = r->fsecond,
+        .fdelta = r->fdelta, .start = r->start, .stop = r->stop,
+        .step = r->step, .div = r->div, .endpoint = r->endpoint};
     return LV_OK;
 }
