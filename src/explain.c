@@ -103,8 +103,36 @@ static int not_strided(const lv_view *v, const lv_plan *p, lv_error *err)
 
 /* ------------------------------------------------------------- public */
 
+/* The layout of a view that is one linear stage over memory, read off the
+ * stage (the same numbers its plan would give: see plan.c). */
+static void stage_layout(const lv_view *v, lv_layout *out)
+{
+    const lvi_stage *s = &v->stages[0];
+    int64_t item = v->dtype->itemsize, lo = s->offset, hi = s->offset;
+    memset(out, 0, sizeof *out);
+    for (int e = 0; e < v->ndim; e++) {
+        int64_t reach = (v->shape[e] - 1) * s->ax[e].stride;
+        lo += reach < 0 ? reach : 0;
+        hi += reach > 0 ? reach : 0;
+        out->shape[e] = v->shape[e];
+        out->strides[e] = s->ax[e].stride;
+    }
+    out->offset = v->size > 0 ? s->offset : 0;
+    out->data = v->src->data ? v->src->data + out->offset : NULL;
+    out->ndim = v->ndim;
+    out->itemsize = item;
+    out->writable = lv_view_writable(v);
+    out->min_byte = v->size > 0 ? lo : 0;
+    out->max_byte = v->size > 0 ? hi + item : 0;
+    LVI_ASSERT(v->size == 0 || (lo >= 0 && hi + item <= v->src->nbytes));
+}
+
 int lv_view_layout(const lv_view *v, lv_layout *out, lv_error *err)
 {
+    if (lvi_view_is_one_strided_stage(v)) {
+        stage_layout(v, out);
+        return LV_OK;
+    }
     const lv_plan *p = lvi_view_plan(v);
     if (p == NULL)
         return LVI_ERR(err, LV_ENOMEM, "out of memory");

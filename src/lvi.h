@@ -192,7 +192,8 @@ static inline int64_t lvi_axis_map(const lvi_axis *a, int64_t i)
 }
 
 /* stage.c: the stage program and its small helpers. */
-/* Replaces dst with a copy of src (tables are referenced, not copied). */
+/* Replaces dst with a copy of src (tables are referenced, not copied; the
+ * axes past src->ndim are not copied). */
 LVI_HIDDEN void lvi_stage_copy(lvi_stage *dst, const lvi_stage *src);
 /* Drops the stage's table references; ndim becomes 0. */
 LVI_HIDDEN void lvi_stage_clear(lvi_stage *s);
@@ -236,12 +237,17 @@ struct lv_view {
     int nops;                 /* ops applied since the source */
     lvi_op *op;               /* the last op (refcounted chain) */
     _Atomic(lv_plan *) plan;  /* computed once, on demand (plan.c) */
+    lvi_stage stage1;         /* stages of a one-stage view live here */
 };
 
 /* A fresh view with nstages zeroed stages, sharing src and dtype (new refs).
- * The caller fills the stages and calls lvi_view_finish. */
+ * The caller fills the stages and calls lvi_view_finish.  A one-stage view
+ * keeps its stage inside the view (one allocation, the common case). */
 LVI_HIDDEN lv_view *lvi_view_alloc(lv_source *src, const lv_dtype *dt,
                                    int nstages, lv_error *err);
+/* Makes room for one more stage at the end of v's stage array (the caller
+ * fills it and bumps nstages).  LV_ENOMEM. */
+LVI_HIDDEN int lvi_view_grow_stages(lv_view *v, lv_error *err);
 /* A deep copy of v's stages (tables shared) to be modified by an op. */
 LVI_HIDDEN lv_view *lvi_view_clone(const lv_view *v, lv_error *err);
 /* A clone of v whose stages are the one linear stage offset +
@@ -388,6 +394,10 @@ struct lv_plan {
     lvi_witness why;           /* !affine: what breaks striding */
 };
 
+/* True when v is one linear stage over memory: plainly strided, its plan
+ * STRIDED with that stage as layout.  Lets the hot path (a view made and
+ * turned into an ndarray at once) skip building the plan. */
+LVI_HIDDEN bool lvi_view_is_one_strided_stage(const lv_view *v);
 /* The cached plan of v (borrowed: it lives as long as v), computed on
  * first use; NULL only when out of memory. */
 LVI_HIDDEN const lv_plan *lvi_view_plan(const lv_view *v);

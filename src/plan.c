@@ -59,7 +59,7 @@ static void affine_stage(lvi_stage *s, int ndim, const int64_t *shape,
     s->offset = a->c;
     s->op = 0;
     for (int e = 0; e < ndim; e++)
-        s->ax[e] = (lvi_axis){shape[e], shape[e] > 1 ? a->coef[e] : 0, NULL};
+        s->ax[e] = (lvi_axis){shape[e], a->coef[e], NULL};
 }
 
 /* Sets the affine fields from a (reach within the source: no overflow). */
@@ -69,7 +69,7 @@ static void set_affine(lv_plan *p, const lvi_affine *a)
     p->offset = p->size ? a->c : 0;
     p->lo = p->hi = p->offset;
     for (int e = 0; e < p->ndim; e++) {
-        p->strides[e] = p->shape[e] > 1 ? a->coef[e] : 0;
+        p->strides[e] = a->coef[e];
         int64_t reach = (p->shape[e] - 1) * p->strides[e];
         if (p->size == 0)
             continue;
@@ -161,7 +161,7 @@ static int analyze(lv_plan *p, const lv_view *v, lvi_affine *a)
     if (v->nstages == 1 && all_linear(s0)) {
         a->c = s0->offset;
         for (int e = 0; e < v->ndim; e++)
-            a->coef[e] = v->shape[e] > 1 ? s0->ax[e].stride : 0;
+            a->coef[e] = s0->ax[e].stride;
     } else if (lvi_verify(v->stages, v->nstages, v->ndim, v->shape, a,
                           &strided, &p->why) != LV_OK) {
         return LV_ENOMEM;
@@ -222,8 +222,16 @@ lv_plan *lv_view_plan(const lv_view *v, lv_error *err)
     return lv_plan_ref(p);
 }
 
+bool lvi_view_is_one_strided_stage(const lv_view *v)
+{
+    return v->nstages == 1 && all_linear(&v->stages[0]) &&
+           v->src->kind != LV_SOURCE_RANGE;
+}
+
 bool lv_view_is_strided(const lv_view *v)
 {
+    if (lvi_view_is_one_strided_stage(v)) /* what its plan would say */
+        return true;
     const lv_plan *p = lvi_view_plan(v);
     return p != NULL && p->kind == LV_PLAN_STRIDED;
 }

@@ -185,10 +185,9 @@ static int push_stage(lv_view *nv, int ndim, const int64_t *shape, char order,
     if (nv->nstages >= MAX_STAGES)
         return LVI_ERR(err, LV_ELIMIT, "more than %d reshapes that break "
                        "striding are stacked on one view", MAX_STAGES);
-    lvi_stage *st = lvi_realloc(nv->stages, (size_t)(nv->nstages + 1) * sizeof *st);
-    if (st == NULL)
-        return LVI_ERR(err, LV_ENOMEM, "out of memory");
-    nv->stages = st;
+    if (lvi_view_grow_stages(nv, err) != LV_OK)
+        return LV_ENOMEM;
+    lvi_stage *st = nv->stages;
     memmove(&st[1], &st[0], (size_t)nv->nstages * sizeof *st);
     nv->nstages++;
     lvi_stage *digits = &st[1];

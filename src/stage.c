@@ -53,7 +53,10 @@ void lvi_stage_clear(lvi_stage *s)
 
 void lvi_stage_copy(lvi_stage *dst, const lvi_stage *src)
 {
-    *dst = *src;
+    dst->ndim = src->ndim;
+    dst->offset = src->offset;
+    dst->op = src->op;
+    memcpy(dst->ax, src->ax, (size_t)src->ndim * sizeof src->ax[0]);
     for (int k = 0; k < src->ndim; k++)
         lvi_table_ref(dst->ax[k].table);
 }

@@ -23,10 +23,10 @@ lv_view *lvi_view_alloc(lv_source *src, const lv_dtype *dt, int nstages,
                         lv_error *err)
 {
     lv_view *v = lvi_calloc(1, sizeof *v);
-    lvi_stage *st = lvi_calloc((size_t)nstages, sizeof *st);
-    if (v == NULL || st == NULL) {
+    lvi_stage *st = nstages == 1 || v == NULL ? NULL
+                    : lvi_calloc((size_t)nstages, sizeof *st);
+    if (v == NULL || (nstages != 1 && st == NULL)) {
         free(v);
-        free(st);
         return LVI_NOMEM(err);
     }
     atomic_init(&v->refcnt, 1);
@@ -34,8 +34,21 @@ lv_view *lvi_view_alloc(lv_source *src, const lv_dtype *dt, int nstages,
     v->src = lv_source_ref(src);
     v->dtype = lv_dtype_ref(dt);
     v->nstages = nstages;
-    v->stages = st;
+    v->stages = nstages == 1 ? &v->stage1 : st;
     return v;
+}
+
+int lvi_view_grow_stages(lv_view *v, lv_error *err)
+{
+    size_t n = (size_t)v->nstages + 1;
+    lvi_stage *st = v->stages == &v->stage1 ? lvi_malloc(n * sizeof *st)
+                    : lvi_realloc(v->stages, n * sizeof *st);
+    if (st == NULL)
+        return LVI_ERR(err, LV_ENOMEM, "out of memory");
+    if (v->stages == &v->stage1)
+        memcpy(st, &v->stage1, sizeof *st);
+    v->stages = st;
+    return LV_OK;
 }
 
 lv_view *lvi_view_clone(const lv_view *v, lv_error *err)
@@ -113,7 +126,8 @@ void lv_view_free(lv_view *v)
         return;
     for (int k = 0; k < v->nstages; k++)
         lvi_stage_clear(&v->stages[k]);
-    free(v->stages);
+    if (v->stages != &v->stage1)
+        free(v->stages);
     lv_plan_free(atomic_load(&v->plan));
     lvi_op_free(v->op);
     lv_dtype_free(v->dtype);

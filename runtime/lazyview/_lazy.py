@@ -45,34 +45,3 @@ def to_dask(v, chunks="auto", *, name=None):
     chunks = chunks_for(v.shape, chunks, v.dtype)
     return _portable.lazy_array(v.shape, v.dtype, chunks, v._block,
                                 name=name or f"lazyview-{id(v):x}-{_count()}")
-
-
-def asarray_lazy(v, chunks=None):
-    """What ``lazyview.asarray`` returns for a view that is not strided."""
-    return to_dask(v, "auto" if chunks is None else chunks)
-
-
-def view_reduce(self):
-    """Pickle a view as its spec (file and range sources only)."""
-    if self.source_kind == "memory":
-        raise TypeError(
-            "a lazyview.View over in-process memory cannot be pickled or "
-            "shipped to another process (e.g. a dask.distributed worker); "
-            "use open_raw or a range source, or compute on local threads")
-    return (from_spec, (self.to_spec(),))
-
-
-@functools.lru_cache(maxsize=64)
-def from_spec(spec):
-    """The view for a spec, rebuilt once per process (workers reuse it)."""
-    return _core.parse(spec)
-
-
-def view_to_dask(self, chunks="auto", *, portable=False, name=None):
-    """A dask array for any view: chunks filled by the C accessor, or, with
-    portable=True, built by the portable script's numpy/dask code (only
-    for file and range sources)."""
-    if portable:
-        from .codegen import portable_array
-        return portable_array(self, chunks)
-    return to_dask(self, chunks, name=name)

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from . import _core, _lazy, _portable
+from ._view import asarray
 
 MAX_LEVEL_EDGE = 2048  # the coarsest level fits a screen tile along each axis
 
@@ -71,11 +72,11 @@ def multiscale(v, *, axes=(-2, -1), method="stride", chunks="auto",
     for k in range(level_count(v.shape, axes, max_edge)):
         f = 2 ** k
         if k == 0:
-            levels.append(_core.asarray(v, chunks=chunks))
+            levels.append(asarray(v, chunks=chunks))
         elif method == "stride":
             key = tuple(slice(None, None, f) if a in axes else slice(None)
                         for a in range(v.ndim))
-            levels.append(_core.asarray(v[key], chunks=chunks))
+            levels.append(asarray(v[key], chunks=chunks))
         else:
             factors = tuple(f if a in axes else 1 for a in range(v.ndim))
             levels.append(_mean_level(v, factors, chunks))
