@@ -14,7 +14,8 @@
 
 #include "lvi.h"
 
-/* "reshape((48,))": op as a spec writes it, without the leading dot. */
+/* "reshape((48,))": op as a spec writes it, without the leading dot;
+ * NULL when out of memory. */
 static const char *describe_op(const lvi_op *op, char *buf, size_t size)
 {
     lvi_str b = {0};
@@ -23,8 +24,9 @@ static const char *describe_op(const lvi_op *op, char *buf, size_t size)
     else
         lvi_spec_op_text(&b, op);
     char *s = lvi_str_take(&b);
-    const char *text = s ? s : "an op";
-    snprintf(buf, size, "%s", text[0] == '.' ? text + 1 : text);
+    if (s == NULL)
+        return NULL;
+    snprintf(buf, size, "%s", s[0] == '.' ? s + 1 : s);
     free(s);
     return buf;
 }
@@ -48,6 +50,11 @@ static void explain_causes(const lv_view *v, lvi_str *b)
     for (int i = 1; i < v->nstages; i++) {
         const lvi_stage *s = &v->stages[i];
         const lvi_op *op = lvi_view_op(v, s->op);
+        const char *what = op ? describe_op(op, buf, sizeof buf) : "a reshape";
+        if (what == NULL) {
+            b->failed = true;
+            return;
+        }
         for (int p = 0; p < s->ndim; p++) {
             strides[p] = s->ax[p].table ? 0 : s->ax[p].stride;
             exts[p] = s->ax[p].n;
@@ -55,7 +62,7 @@ static void explain_causes(const lv_view *v, lvi_str *b)
         lvi_str_printf(b, "; op %d, %s, reads its input as digits of extents "
                        "%s with strides %s %s, which do not merge into one "
                        "stride pattern", s->op,
-                       op ? describe_op(op, buf, sizeof buf) : "a reshape",
+                       what,
                        lvi_fmt_shape(ext, sizeof ext, s->ndim, exts),
                        lvi_fmt_shape(str, sizeof str, s->ndim, strides),
                        unit_name(v, i));
