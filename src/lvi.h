@@ -257,15 +257,15 @@ LVI_HIDDEN lv_view *lvi_view_clone(const lv_view *v, lv_error *err);
 LVI_HIDDEN lv_view *lvi_view_clone_affine(const lv_view *v, int64_t offset,
                                           const int64_t *strides,
                                           lv_error *err);
-/* The clone that reshape and reinterpret edit: when v has several stages
- * and the certifier proves them affine over the whole view at once, the
- * one linear stage they amount to (so the op's strided rules apply);
- * otherwise a plain clone.  Runs no verifier and formats no text: ops stay
- * cheap, and a chain of n ops costs O(n). */
+/* reshape.c.  The clone that reshape and reinterpret edit: when v has
+ * several stages and the certifier proves them affine over the whole view
+ * at once, the one linear stage they amount to (so the op's strided rules
+ * apply); otherwise a plain clone.  Runs no verifier and formats no text:
+ * ops stay cheap, and a chain of n ops costs O(n). */
 LVI_HIDDEN lv_view *lvi_view_strided_clone(const lv_view *v, lv_error *err);
-/* The same, deciding by v's plan (the full verifier, computed once and
- * cached on v): for the rare op that would otherwise refuse or exceed a
- * limit on a view only the verifier proves strided. */
+/* reshape.c.  The same, deciding by v's plan (the full verifier, computed
+ * once and cached on v): for the rare op that would otherwise refuse or
+ * exceed a limit on a view only the verifier proves strided. */
 LVI_HIDDEN lv_view *lvi_view_verified_clone(const lv_view *v, lv_error *err);
 /* Normalises stage 0 (tables -> linear, size-1 axes, empty views), sets
  * shape/size from stage 0, checks the size fits int64, records op.  Consumes

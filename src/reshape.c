@@ -23,6 +23,32 @@
 
 #define MAX_STAGES 64 /* non-strided reshapes one view may stack */
 
+/* ------------------------------------------- the clones ops edit */
+
+lv_view *lvi_view_strided_clone(const lv_view *v, lv_error *err)
+{
+    lvi_box box;
+    lvi_affine a;
+    int axis;
+    int64_t at;
+    if (v->nstages == 1)
+        return lvi_view_clone(v, err);
+    lvi_view_box(v, &box);
+    if (lvi_certify(v->stages, v->nstages, &box, &a, &axis, &at) == LVI_CERT_OK)
+        return lvi_view_clone_affine(v, a.c, a.coef, err);
+    return lvi_view_clone(v, err);
+}
+
+lv_view *lvi_view_verified_clone(const lv_view *v, lv_error *err)
+{
+    const lv_plan *p = lvi_view_plan(v);
+    if (p == NULL)
+        return LVI_NOMEM(err);
+    if (p->affine && v->nstages > 1)
+        return lvi_view_clone_affine(v, p->offset, p->strides, err);
+    return lvi_view_clone(v, err);
+}
+
 /* --------------------------------------------------------------- reshape */
 
 /* Resolves one -1 and checks the new shape against size. */

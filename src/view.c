@@ -89,30 +89,6 @@ lv_view *lvi_view_clone_affine(const lv_view *v, int64_t offset,
     return c;
 }
 
-lv_view *lvi_view_strided_clone(const lv_view *v, lv_error *err)
-{
-    lvi_box box;
-    lvi_affine a;
-    int axis;
-    int64_t at;
-    if (v->nstages == 1)
-        return lvi_view_clone(v, err);
-    lvi_view_box(v, &box);
-    if (lvi_certify(v->stages, v->nstages, &box, &a, &axis, &at) == LVI_CERT_OK)
-        return lvi_view_clone_affine(v, a.c, a.coef, err);
-    return lvi_view_clone(v, err);
-}
-
-lv_view *lvi_view_verified_clone(const lv_view *v, lv_error *err)
-{
-    const lv_plan *p = lvi_view_plan(v);
-    if (p == NULL)
-        return LVI_NOMEM(err);
-    if (p->affine && v->nstages > 1)
-        return lvi_view_clone_affine(v, p->offset, p->strides, err);
-    return lvi_view_clone(v, err);
-}
-
 lv_view *lv_view_ref(const lv_view *v)
 {
     lv_view *m = (lv_view *)v;

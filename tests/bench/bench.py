@@ -188,6 +188,32 @@ def p4(x, v):
     return t_np / t2, t_mc / t2
 
 
+def build_chain(x, n):
+    """n ops: reshapes that break striding, reinterpret splits and merges,
+    reshapes back; the last op's plan is asked once at the end."""
+    v = lv.from_array(x).T
+    for _ in range(n // 4):
+        v = v.reshape(-1)
+        v = v.reinterpret("u1", axis=1)
+        v = v.reinterpret("<u2", axis=1)
+        v = v.reshape(64, 64)
+    return v.is_strided
+
+
+def p8():
+    x = np.zeros((64, 64), "<u2")
+    rows, per_op = [], {}
+    for n in (250, 500, 1000):
+        t = median_time(lambda: build_chain(x, n), 3 if QUICK else 5)
+        per_op[n] = t / n
+        rows.append((f"chain of {n} ops, built and analysed", t))
+    growth = per_op[1000] / per_op[250]
+    table("P8  building a chain of reshapes and reinterprets", rows,
+          f"time per op at 1000 ops / at 250 ops = {growth:.2f}  (goal: about 1, "
+          "linear in the length)")
+    return growth
+
+
 def main():
     print(f"lazyview {lv.__version__}, numpy {np.__version__}, dask {dask.__version__}, "
           f"{os.cpu_count()} CPUs")
@@ -196,8 +222,10 @@ def main():
     x, v = transposed_array()
     r3 = p3(x, v)
     r4 = p4(x, v)
-    print("\nsummary: P1 %s  P2 %.0fx  P3 %.0fx  P4 %.1fx NumPy, %.0f%% memcpy" % (
-        "/".join(f"{r:.2f}x" for r in r1), r2, r3, r4[0], 100 * r4[1]))
+    r8 = p8()
+    print("\nsummary: P1 %s  P2 %.0fx  P3 %.0fx  P4 %.1fx NumPy, %.0f%% memcpy  "
+          "P8 %.2f" % ("/".join(f"{r:.2f}x" for r in r1), r2, r3, r4[0],
+                       100 * r4[1], r8))
 
 
 if __name__ == "__main__":
