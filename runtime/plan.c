@@ -132,6 +132,28 @@ static PyObject *get_stages(PlanObject *self, void *c)
     return l;
 }
 
+/* chunks(target_bytes): bulk chunk sizes (lv_plan_chunks). */
+static PyObject *plan_chunks(PlanObject *self, PyObject *arg)
+{
+    int64_t target, chunks[LV_MAXDIMS];
+    if (lvpy_int64(arg, "target_bytes", &target) < 0)
+        return NULL;
+    if (target < 1) {
+        PyErr_SetString(PyExc_ValueError, "target_bytes must be positive");
+        return NULL;
+    }
+    lv_plan_chunks(self->plan, target, chunks);
+    return int_tuple(lv_plan_ndim(self->plan), chunks);
+}
+
+static PyMethodDef plan_methods[] = {
+    {"chunks", (PyCFunction)plan_chunks, METH_O,
+     "chunks(target_bytes)\n--\n\nBulk chunk sizes: about target_bytes per "
+     "chunk, whole extents of the axes fastest in the source first, so each "
+     "chunk reads its source densely."},
+    {NULL, NULL, 0, NULL},
+};
+
 static PyObject *plan_repr(PlanObject *self)
 {
     PyObject *kind = get_kind(self, NULL), *shape = get_shape(self, NULL);
@@ -172,6 +194,7 @@ static PyType_Slot plan_slots[] = {
     {Py_tp_dealloc, plan_dealloc},
     {Py_tp_repr, plan_repr},
     {Py_tp_getset, plan_getset},
+    {Py_tp_methods, plan_methods},
     {Py_tp_doc, "How a view's elements are produced: computed once per view "
                 "(View.plan) and immutable."},
     {0, NULL},

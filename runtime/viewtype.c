@@ -175,6 +175,11 @@ static PyObject *get_source_path(ViewObject *self, void *c)
     return Py_BuildValue("(NL)", PyUnicode_DecodeFSDefault(p), (long long)off);
 }
 
+static PyObject *get_source_id(ViewObject *self, void *c)
+{
+    return PyLong_FromUnsignedLongLong(lv_source_id(lv_view_source(self->view)));
+}
+
 static PyGetSetDef view_getset[] = {
     {"shape", (getter)get_shape, NULL, "the shape, a tuple", NULL},
     {"dtype", (getter)get_dtype, NULL, "the numpy dtype of the elements", NULL},
@@ -193,6 +198,8 @@ static PyGetSetDef view_getset[] = {
      "False for read-only sources and broadcast views", NULL},
     {"source_kind", (getter)get_source_kind, NULL,
      "'memory', 'file' or 'range'", NULL},
+    {"source_id", (getter)get_source_id, NULL,
+     "a number naming the source in this process, never reused", NULL},
     {"source_path", (getter)get_source_path, NULL,
      "(path, offset) of a file source, else None", NULL},
     {NULL, NULL, NULL, NULL, NULL},

@@ -133,6 +133,7 @@ typedef struct lvi_range {
 
 struct lv_source {
     atomic_long refcnt;
+    uint64_t id;               /* unique in the process, never reused */
     int kind;                  /* enum lv_source_kind */
     char *data;                /* memory and file */
     int64_t nbytes;

@@ -21,12 +21,15 @@
 
 #include "lvi.h"
 
+static atomic_ullong next_id = 1;
+
 static lv_source *source_alloc(int kind, lv_error *err)
 {
     lv_source *s = lvi_calloc(1, sizeof *s);
     if (s == NULL)
         return LVI_NOMEM(err);
     atomic_init(&s->refcnt, 1);
+    s->id = atomic_fetch_add(&next_id, 1);
     s->kind = kind;
     return s;
 }
@@ -168,6 +171,7 @@ void lv_source_free(lv_source *src)
 }
 
 int lv_source_kind(const lv_source *src) { return src->kind; }
+uint64_t lv_source_id(const lv_source *src) { return src->id; }
 void *lv_source_data(const lv_source *src) { return src->data; }
 int64_t lv_source_nbytes(const lv_source *src) { return src->nbytes; }
 bool lv_source_writable(const lv_source *src) { return src->writable; }

@@ -64,15 +64,34 @@ def test_to_dask_of_a_strided_view():
     np.testing.assert_array_equal(a.compute(), x.T)
 
 
-def test_auto_chunks_are_tile_aligned():
-    a = lv.asarray(lv.arange(3 * 2000 * 3000, dtype="<f4").reshape(3, 2000, 3000))
+def test_tile_chunks_are_tile_aligned():
+    """chunks='tiles' gives what napari fetches: 512 x 512 tiles of the
+    image plane, widened when an axis is short."""
+    v = lv.arange(3 * 2000 * 3000, dtype="<f4").reshape(3, 2000, 3000)
+    a = lv.asarray(v, chunks="tiles")
     assert a.chunks[0] == (1, 1, 1)
     assert set(a.chunks[1][:-1]) == {512} and set(a.chunks[2][:-1]) == {512}
-    short = lv.asarray(lv.arange(100 * 10**6).reshape(100, 10**6))
+    short = lv.asarray(lv.arange(100 * 10**6).reshape(100, 10**6), chunks="tiles")
     assert short.chunks[0] == (100,) and short.chunks[1][0] % 512 == 0
     assert 100 * short.chunks[1][0] <= 512 * 512
-    vec = lv.asarray(lv.arange(10**7))
+    vec = lv.asarray(lv.arange(10**7), chunks="tiles")
     assert vec.chunks[0][0] == 512 * 512
+
+
+def test_default_chunks_are_bulk_and_dense_in_the_source():
+    """The default is bulk: chunks of at most the bulk target, covering whole
+    extents of the axes fastest in the source first."""
+    from lazyview import _lazy
+    x = np.zeros((64, 128, 256), "<f4")
+    v = lv.from_array(x).transpose(2, 0, 1).reshape(256 * 64, 128)  # not strided
+    a = lv.asarray(v)
+    target = _lazy.bulk_target(v.nbytes)
+    assert a.chunksize[0] * a.chunksize[1] * 4 <= target
+    assert a.chunks[1] == (128,)                 # the source's fast axis, whole
+    big = lv.arange(10**9, dtype="<f4").reshape(10**5, 10**4)
+    b = lv.asarray(big)
+    assert b.chunks[1] == (10**4,) and b.chunksize[0] * 10**4 * 4 <= _lazy.bulk_target(big.nbytes)
+    assert b.numblocks[0] == -(-big.nbytes // (b.chunksize[0] * 10**4 * 4))
 
 
 def test_explicit_chunks():

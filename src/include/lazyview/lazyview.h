@@ -127,6 +127,9 @@ LV_API void lv_source_free(lv_source *src);
 
 enum lv_source_kind { LV_SOURCE_MEMORY = 1, LV_SOURCE_FILE, LV_SOURCE_RANGE };
 LV_API int lv_source_kind(const lv_source *src);
+/* A number that names this source in this process and is never reused
+ * (caches may key results on it: a freed buffer's address can return). */
+LV_API uint64_t lv_source_id(const lv_source *src);
 LV_API void *lv_source_data(const lv_source *src);      /* NULL for ranges */
 LV_API int64_t lv_source_nbytes(const lv_source *src);  /* 0 for ranges */
 LV_API bool lv_source_writable(const lv_source *src);
@@ -396,6 +399,11 @@ LV_API void lv_plan_order(const lv_plan *p, int *axes, int64_t *steps);
 /* False when the analysis gave up (its piece budget ran out) and the view
  * is treated as not strided without a proof either way. */
 LV_API bool lv_plan_exact(const lv_plan *p);
+/* Bulk chunks: fills chunks[0..ndim) (each >= 1) so that a chunk holds at
+ * most about target_bytes and walks the source densely: whole extents of
+ * the axes fastest in the source, a slab of the next, 1 on slower ones. */
+LV_API void lv_plan_chunks(const lv_plan *p, int64_t target_bytes,
+                           int64_t *chunks);
 
 /*
  * The raw stage program of a view (before analysis), for code generators
