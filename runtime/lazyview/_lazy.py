@@ -151,6 +151,7 @@ class FillLayer(Layer):
         return set(self)
 
     def cull(self, keys, all_hlg_keys):
+        _refuse_remote_memory(self.view)
         mine = {}
         for k in keys:
             try:
@@ -170,9 +171,44 @@ def _is_local_scheduler():
     return sched is None or sched in (get_threaded, get_sync)
 
 
+def _refuse_remote_memory(view):
+    """A view of in-process memory cannot reach another process: say so
+    before dask tries to ship it (else the reason is buried in a long
+    serialisation traceback)."""
+    if view.source_kind == "memory" and not _is_local_scheduler():
+        raise TypeError(
+            "this dask array reads in-process memory (lv.from_buffer / "
+            "lv.from_array), which cannot be shipped to another process such "
+            "as a dask.distributed worker; save the buffer to a raw file and "
+            "use lv.open_raw, or compute with the local threaded scheduler "
+            "(scheduler='threads')")
+
+
 def _chunk_slices(key, starts, chunks):
     return tuple(slice(s[i], s[i] + c[i])
                  for s, c, i in zip(starts, chunks, key[1:]))
+
+
+def _whole_compute(dsk):
+    """The FillLayer of dsk when dsk computes that whole array and nothing
+    else (its chunks and dask's finalize of them), on the local scheduler;
+    else None."""
+    layers = getattr(dsk, "layers", None)
+    if not layers or not _is_local_scheduler():
+        return None
+    fills = [lay for lay in layers.values() if isinstance(lay, FillLayer)]
+    rest = [lay for name, lay in layers.items() if not isinstance(lay, FillLayer)]
+    if len(fills) != 1 or len(fills[0]) < 2 or not all(
+            name.startswith("finalize-") for name, lay in layers.items()
+            if not isinstance(lay, FillLayer)):
+        return None
+    needed = set()
+    for lay in rest:
+        for task in lay.values():
+            needed |= set(getattr(task, "dependencies", ()))
+    layer = fills[0]
+    return layer if len(needed) == len(layer) and all(k in needed for k in layer) \
+        else None
 
 
 def _optimize(dsk, keys, **kwargs):
@@ -181,27 +217,23 @@ def _optimize(dsk, keys, **kwargs):
     (the engine's v.compute) and the chunks are views of it, which
     _finalize hands back without concatenating."""
     from dask.array.optimization import optimize
-    from dask.core import flatten
-    flat = list(flatten(keys)) if isinstance(keys, list) else [keys]
-    layers = getattr(dsk, "layers", {})
-    layer = next(iter(layers.values())) if len(layers) == 1 else None
-    if (isinstance(layer, FillLayer) and len(flat) == len(layer)
-            and len(flat) > 1 and _is_local_scheduler()):
-        threads = dask.config.get("num_workers", None) or os.cpu_count() or 1
-        whole = (layer.name + "-whole",)
-        if Task is None:
-            graph = {whole: (fill_all, layer.view, threads)}
-            for k in flat:
-                graph[k] = (operator.getitem, whole,
-                            _chunk_slices(k, layer.starts, layer.chunks))
-            return graph
-        from dask._task_spec import TaskRef
-        graph = {whole: Task(whole, fill_all, layer.view, threads)}
-        for k in flat:
-            graph[k] = Task(k, operator.getitem, TaskRef(whole),
-                            _chunk_slices(k, layer.starts, layer.chunks))
-        return graph
-    return optimize(dsk, keys, **kwargs)
+    layer = _whole_compute(dsk)
+    if layer is None or Task is None:
+        for lay in getattr(dsk, "layers", {}).values():
+            if isinstance(lay, FillLayer):
+                _refuse_remote_memory(lay.view)
+        return optimize(dsk, keys, **kwargs)
+    from dask._task_spec import TaskRef
+    threads = dask.config.get("num_workers", None) or os.cpu_count() or 1
+    whole = (layer.name + "-whole",)
+    graph = {whole: Task(whole, fill_all, layer.view, threads)}
+    for k in layer:
+        graph[k] = Task(k, operator.getitem, TaskRef(whole),
+                        _chunk_slices(k, layer.starts, layer.chunks))
+    for name, lay in dsk.layers.items():
+        if not isinstance(lay, FillLayer):
+            graph.update(lay)
+    return graph
 
 
 def _finalize(results):
@@ -250,6 +282,7 @@ class LazyArray(da.Array):
     __dask_optimize__ = staticmethod(_optimize)
 
     def __dask_postcompute__(self):
+        _refuse_remote_memory(self._lv_view)  # asked before the graph ships
         return _finalize, ()
 
     def __getitem__(self, key):
@@ -284,7 +317,7 @@ def _pushable(key):
             return False
         if isinstance(it, (list, np.ndarray)):
             a = np.asarray(it)
-            if a.ndim != 1 or a.dtype.kind not in "iub":
+            if a.ndim != 1 or (a.dtype.kind not in "iub" and a.size):
                 return False
             continue
         return False

@@ -45,6 +45,21 @@ class View(_core.View):
         from . import _lazy
         return _lazy.to_dask(self, chunks, name=name)
 
+    def to_dask_array(self):
+        """``dask.array.asarray(v)`` calls this: the same as ``to_dask()``."""
+        return self.to_dask()
+
+    @property
+    def chunks(self):
+        """A View has no chunks: ``dask.array.from_array`` would read it
+        chunk by chunk through NumPy, which cannot hold a view that is not
+        strided, so it is refused at once (TypeError) with what to use."""
+        raise TypeError(
+            "a lazyview.View has no chunks of its own, so dask.array.from_array "
+            "cannot read it; use lv.asarray(v) (an ndarray when strided, else "
+            "a dask array filled in C), v.to_dask(chunks=...) or "
+            "dask.array.asarray(v)")
+
     def to_script(self, *, portable=False, chunks=None, spec_name=None):
         """Python source defining ``array`` with this view's elements.
 
