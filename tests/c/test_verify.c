@@ -369,18 +369,6 @@ static void op_split(chain *c)
     lv_dtype_free(dt);
 }
 
-/* Is axis k contiguous with stride itemsize everywhere? */
-static bool ref_contiguous_axis(const ref *r, int k, int64_t isz)
-{
-    int64_t idx[LV_MAXDIMS] = {0};
-    for (int64_t f = 0; f < r->size; f++) {
-        if (idx[k] > 0 && r->addr[f] != r->addr[f - ref_prod(r->ndim - k - 1, r->shape + k + 1)] + isz)
-            return false;
-        ref_next(r->ndim, r->shape, idx);
-    }
-    return true;
-}
-
 static void op_merge(chain *c)
 {
     int64_t isz = lv_dtype_itemsize(lv_view_dtype(c->v));
@@ -420,25 +408,6 @@ static void op_broadcast(chain *c)
         shape[lead + k] = c->r.shape[k] == 1 ? rint_(1, 3) : c->r.shape[k];
     chain_set(c, lv_view_broadcast_to(c->v, n + lead, shape, NULL),
               ref_broadcast(&c->r, n + lead, shape), "broadcast");
-}
-
-/* ref of an axis=None reinterpret of a view whose last axis is
- * contiguous: element (..., j) at its line's first byte + j * newsize. */
-static ref ref_relast(const ref *in, int64_t n_last, int64_t newsize)
-{
-    int64_t shape[LV_MAXDIMS], idx[LV_MAXDIMS] = {0};
-    int last = in->ndim - 1;
-    memcpy(shape, in->shape, sizeof shape);
-    shape[last] = n_last;
-    ref r = ref_alloc(in->ndim, shape);
-    for (int64_t f = 0; f < r.size; f++) {
-        int64_t j = idx[last];
-        idx[last] = 0;
-        r.addr[f] = in->addr[ref_flat(in->ndim, in->shape, idx)] + j * newsize;
-        idx[last] = j;
-        ref_next(r.ndim, r.shape, idx);
-    }
-    return r;
 }
 
 /* reinterpret(axis=None) to a smaller or larger item: NumPy's .view rule
