@@ -561,7 +561,7 @@ static void test_random_chains_match_brute_force(void **state)
 {
     (void)state;
     const char *env = getenv("LV_ORACLE_CHAINS");
-    long n = env ? atol(env) : 20000;
+    long n = env ? atol(env) : 16000;
     const char *seed = getenv("LV_ORACLE_SEED");
     rng_state = seed ? strtoull(seed, NULL, 10) : 12345;
     for (long i = 0; i < n; i++)
