@@ -102,13 +102,20 @@ static int64_t abs64(int64_t x)
     return x < 0 ? -x : x;
 }
 
+/* The sort key of axis e: the size of its step; an extent-1 axis, whose
+ * step means nothing (lv_plan_order reports 0), sorts first. */
+static int64_t order_key(const lv_plan *p, int e)
+{
+    return p->shape[e] == 1 ? INT64_MAX : abs64(p->local[e]);
+}
+
 /* Axes from slowest to fastest step; extent-1 axes first, ties keep their
  * order (a stable insertion sort of at most LV_MAXDIMS axes). */
 static void set_order(lv_plan *p)
 {
     for (int e = 0; e < p->ndim; e++) {
         int k = e;
-        while (k > 0 && abs64(p->local[p->order[k - 1]]) < abs64(p->local[e])) {
+        while (k > 0 && order_key(p, p->order[k - 1]) < order_key(p, e)) {
             p->order[k] = p->order[k - 1];
             k--;
         }
