@@ -223,7 +223,8 @@ int lv_view_fill_block(const lv_view *v, const int64_t *lo, const int64_t *hi,
         return LV_OK;
     }
     c.block = &box;
-    if (lvi_for_each_piece(v, &box, -1, fill_piece, &c) == LVI_PIECES_NOMEM)
+    if (lvi_for_each_piece(v->stages, v->nstages, &box, -1, fill_piece, &c) ==
+        LVI_PIECES_NOMEM)
         return LVI_ERR(err, LV_ENOMEM, "out of memory");
     return LV_OK;
 }

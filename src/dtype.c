@@ -281,7 +281,7 @@ static int record(parser *p, int64_t *size)
         if (rc != LV_OK)
             break;
         lvi_str_printf(&p->out, nfields ? ", " : "");
-        size_t (*grown)[2] = realloc(names, (size_t)(nfields + 1) * sizeof *names);
+        size_t (*grown)[2] = lvi_realloc(names, (size_t)(nfields + 1) * sizeof *names);
         if (grown == NULL) {
             rc = LVI_ERR(p->err, LV_ENOMEM, "out of memory");
             break;
@@ -308,7 +308,7 @@ static int record(parser *p, int64_t *size)
 static lv_dtype *dtype_make(char kind, char order, int64_t size, char *text,
                             lv_error *err)
 {
-    lv_dtype *dt = malloc(sizeof *dt);
+    lv_dtype *dt = lvi_malloc(sizeof *dt);
     if (dt == NULL || text == NULL) {
         free(dt);
         free(text);

@@ -19,11 +19,17 @@ SPEC = "arange(10_000_000_000, dtype=\"<f4\").reshape(100_000, 100_000)\n"
 
 def child():
     import napari
-    import numpy as np  # noqa: F401
+    import numpy as np
     import lazyview  # noqa: F401
     viewer = napari.Viewer(show=True)
     viewer.window._qt_window.resize(1200, 900)
     viewer.screenshot(canvas_only=True, flash=False)   # the viewer exists, drawn once
+    # napari imports much on its first layer (xarray and pandas when they are
+    # installed, ~0.6 s here): pay that once with a tiny NumPy layer, so the
+    # figure below is what opening the lazy array costs
+    viewer.add_image(np.zeros((2, 2), "f4"))
+    viewer.screenshot(canvas_only=True, flash=False)
+    viewer.layers.clear()
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     path = os.path.join(tempfile.mkdtemp(), "huge.lzv")
     with open(path, "w") as f:
@@ -73,7 +79,7 @@ def main():
     print(f"  {'first rendered frame after the viewer exists':52s} {first * 1e3:9.0f} ms")
     print(f"  {'one frame while panning level-0 tiles (median)':52s} {pan * 1e3:9.1f} ms")
     print(f"  {'peak RSS (the empty viewer alone: %.0f MB)' % base:52s} {rss:9.0f} MB")
-    print(f"  -> first frame {first:.2f} s (goal <= 2 s), peak RSS {rss:.0f} MB (goal <= 1 GB)")
+    print(f"  -> first frame {first:.2f} s (goal <= 1 s), peak RSS {rss:.0f} MB (goal <= 1 GB)")
     return first, rss
 
 
