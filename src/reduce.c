@@ -442,7 +442,7 @@ int lv_reduce_block(const lv_dtype *dt, int ndim, const int64_t *shape,
         stride_walk(&r, in, out);
         return LV_OK;
     }
-    void *acc = malloc((size_t)r.out[r.n - 1] * ops->accsize);
+    void *acc = lvi_malloc((size_t)r.out[r.n - 1] * ops->accsize);
     if (acc == NULL)
         return LVI_ERR(err, LV_ENOMEM, "out of memory");
     mean_walk(&r, ops, in, out, acc);

@@ -95,7 +95,8 @@ def to_zarr(v, store, *, chunks=None, shards=None, codec="zstd", levels="auto",
 
 def _as_view(v):
     if isinstance(v, np.ndarray):
-        return _core.from_array(v)
+        from ._view import View
+        return View.from_array(v)
     if not isinstance(v, _core.View):
         raise TypeError(f"to_zarr needs a lazyview.View or an ndarray, not "
                         f"{type(v).__name__}")

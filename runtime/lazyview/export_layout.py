@@ -191,23 +191,9 @@ def level_shapes(shape, unit, scale, levels):
 # --------------------------------------------------------- storage order
 
 def storage_order(v):
-    """The view's axes from outermost to innermost in its source: by the
-    size of one step along each axis at the origin (bytes for memory,
-    positions for ranges).  Axes of length 1 and repeated (stride 0) axes
-    come first.  One place to switch to the plan's reading order later."""
-    if v.size == 0:
-        return tuple(range(v.ndim))
-    origin = v._address((0,) * v.ndim)
-    steps = []
-    for a, n in enumerate(v.shape):
-        if n < 2:
-            steps.append(math.inf)
-            continue
-        idx = [0] * v.ndim
-        idx[a] = 1
-        d = abs(v._address(tuple(idx)) - origin)
-        steps.append(math.inf if d == 0 else d)
-    return tuple(sorted(range(v.ndim), key=lambda a: (-steps[a], a)))
+    """The view's axes from outermost to innermost in its source: the
+    plan's reading order (lv_plan_order), the order dense reads walk."""
+    return tuple(v.plan.order)
 
 
 def region_shape(shape, itemsize, unit, scale, nlevels, order, row, budget):

@@ -10,6 +10,7 @@
  * for the nearest value (ties to the even pattern), independent of the
  * library's bit arithmetic.  Stride: element j*f by index.  Shapes 0-d to
  * 4-D, factors 1..5 with partial windows at the edges, unaligned buffers.
+ * Out of memory: the one allocation fails through lvi_fault_countdown.
  * Not tested: the switch to 128-bit sums for windows of more than 2^31
  * elements of 32-bit integers (such a window needs 8 GiB).
  */
@@ -26,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lazyview/lazyview.h"
+#include "lvi.h" /* lvi_fault_countdown */
 
 /* ---------------------------------------------------------- oracles */
 
@@ -391,6 +392,26 @@ static void test_bad_arguments_are_refused(void **state)
                  2, LV_ETYPE, "not");
 }
 
+static void test_out_of_memory_is_reported_and_writes_nothing(void **state)
+{
+    /* the accumulator row is the kernel's one allocation (general windows) */
+    lv_dtype *dt = lv_dtype_parse("<u2", NULL);
+    const int64_t shape[2] = {6, 9}, f[2] = {3, 3};
+    uint16_t in[54] = {0}, out[6];
+    memset(out, 0x5a, sizeof out);
+    lv_error err = {0};
+    lvi_fault_countdown = 1;
+    assert_int_equal(lv_reduce_block(dt, 2, shape, f, LV_REDUCE_MEAN, in,
+                                     sizeof in, out, sizeof out, &err), LV_ENOMEM);
+    lvi_fault_countdown = 0;
+    assert_int_equal(err.code, LV_ENOMEM);
+    for (int k = 0; k < 6; k++)
+        assert_int_equal(out[k], 0x5a5a);
+    assert_int_equal(lv_reduce_block(dt, 2, shape, f, LV_REDUCE_MEAN, in,
+                                     sizeof in, out, sizeof out, NULL), LV_OK);
+    lv_dtype_free(dt);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -403,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_stride_takes_any_dtype_and_byte_order),
         cmocka_unit_test(test_huge_factors_make_one_window),
         cmocka_unit_test(test_bad_arguments_are_refused),
+        cmocka_unit_test(test_out_of_memory_is_reported_and_writes_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
