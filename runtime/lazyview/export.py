@@ -60,6 +60,7 @@ def to_zarr(v, store, *, chunks=None, shards=None, codec="zstd", levels="auto",
         writes its own chunks (file and range views only).
     Returns the store's absolute path.
     """
+    _require()
     v = _as_view(v)
     layout = plan_export(v, chunks=chunks, shards=shards, levels=levels,
                          method=method, axes=axes, scale_axes=scale_axes)
@@ -91,6 +92,18 @@ def to_zarr(v, store, *, chunks=None, shards=None, codec="zstd", levels="auto",
         bar.close()
     _finish(path, ome)
     return path
+
+
+def _require():
+    """TensorStore and zarr-python 3, checked before anything is written."""
+    try:
+        import tensorstore  # noqa: F401
+        import zarr
+    except ImportError as e:
+        raise ImportError(f"lv.to_zarr needs TensorStore and zarr-python 3 ({e}): "
+                          "pip install tensorstore 'zarr>=3'") from None
+    if int(zarr.__version__.split(".")[0]) < 3:
+        raise ImportError(f"lv.to_zarr needs zarr-python 3, not {zarr.__version__}")
 
 
 def _as_view(v):

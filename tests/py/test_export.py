@@ -291,6 +291,13 @@ def test_bad_views_are_refused(tmp_path, v, error, words):
         lv.to_zarr(v(), tmp_path / "bad.zarr", progress=False)
 
 
+def test_missing_writer_libraries_are_named(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tensorstore", None)
+    with pytest.raises(ImportError, match="pip install tensorstore"):
+        lv.to_zarr(lv.arange(600, dtype="<u2").reshape((20, 30)), tmp_path / "x.zarr")
+    assert not (tmp_path / "x.zarr").exists()
+
+
 def test_stores_are_local_paths(tmp_path):
     with pytest.raises(TypeError, match="local path"):
         lv.to_zarr(lv.arange(600, dtype="<u2").reshape((20, 30)), {"a": 1},
