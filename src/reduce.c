@@ -15,8 +15,12 @@
  * both byte orders are accepted for STRIDE, the native one only for MEAN.
  * The kernel walks output rows (every axis but the last) and, for each, the
  * window's input rows, adding each into a row of accumulators: the inner
- * loop runs along contiguous memory.  Nothing is shared, so any number of
- * threads may reduce blocks at once.
+ * loop runs along contiguous memory.  The pyramid's usual window, two
+ * columns by one or two rows, takes a one-pass kernel instead (sums in
+ * int32 for 8- and 16-bit elements, rounding by shifts, no branches: the
+ * compiler vectorizes it).  The one allocation (the accumulator row) goes
+ * through lvi_malloc.  Nothing is shared, so any number of threads may
+ * reduce blocks at once.
  */
 #include <math.h>
 #include <stdlib.h>
