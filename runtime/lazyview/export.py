@@ -30,7 +30,8 @@ import numpy as np
 
 from . import _core
 from .export_layout import codec_chain, default_name, ome_attributes, plan_export
-from .export_walk import RegionWalker, Sink, export_task, open_levels
+from .export_walk import (BufferPool, RegionWalker, Sink, export_task, gc_paused,
+                          open_levels)
 
 STATE_FILE = ".lazyview-export.json"
 TASK_BYTES = 32 << 20  # level-0 bytes per dask.distributed task, at least
@@ -141,12 +142,13 @@ def _region_bytes(layout, rid):
 
 def _run_local(v, layout, arrays, todo, state, bar, threads):
     """Regions one after another in storage order; writes overlap reads."""
-    sink = Sink()
+    sink = Sink(pool=BufferPool())
     walker = RegionWalker(v, layout, arrays, sink, threads, on_read=bar.add)
     try:
-        for rid in todo:
-            walker.run(rid)
-            state.add(sink.take_done())
+        with gc_paused():
+            for rid in todo:
+                walker.run(rid)
+                state.add(sink.take_done())
     finally:  # also on Ctrl-C: what was issued is little; let it land
         try:
             sink.drain(0)
