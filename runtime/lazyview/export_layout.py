@@ -26,7 +26,7 @@ import numpy as np
 OME_VERSION = "0.5"
 DEFAULT_NAMES = {2: "yx", 3: "zyx", 4: "czyx", 5: "tczyx"}
 AXIS_TYPES = {"t": "time", "c": "channel", "z": "space", "y": "space", "x": "space"}
-SLAB_BUDGET = 16 << 20   # bytes of level 0 read at once (one slab), at most
+SLAB_BUDGET = 4 << 20    # bytes of level 0 read at once (one slab), at most
 MAX_LEVELS = 32
 
 
@@ -197,18 +197,22 @@ def storage_order(v):
 
 
 def region_shape(shape, itemsize, unit, scale, nlevels, order, row, budget):
-    """Regions (see the module doc): halved axes span unit * 2**(L-1);
-    others outside the row axis one unit; axes inside it grow, innermost
-    first, to whole axes while a slab (unit rows) fits the budget."""
+    """Regions (see the module doc): halved axes span unit * 2**(L-1), other
+    axes one unit; then, while a slab (unit rows along the row axis) fits
+    the budget, the axes inside the row axis grow to whole axes, innermost
+    first, and then the (unhalved) axes outside it, nearest first, by whole
+    units.  Bigger slabs mean fewer reads, reductions and write calls; the
+    reads stay dense as long as the inner axes are whole."""
     base = [u * 2 ** (nlevels - 1) if a in scale else u for a, u in enumerate(unit)]
     region = [min(b, n) for b, n in zip(base, shape)]
-    inner = order[order.index(row) + 1:]
+    at = order.index(row)
+    grow = list(reversed(order[at + 1:])) + list(reversed(order[:at]))
 
     def slab_bytes(reg):
         return itemsize * min(unit[row], shape[row]) * math.prod(
             r for a, r in enumerate(reg) if a != row)
 
-    for a in reversed(inner):
+    for a in grow:
         want = list(region)
         want[a] = shape[a]
         if slab_bytes(want) <= budget:

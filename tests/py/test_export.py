@@ -331,6 +331,7 @@ def interrupted_export(tmp_path, monkeypatch, v, after, **kw):
 
 def test_an_interrupted_export_is_recognisably_incomplete_and_resumes(
         tmp_path, rng, monkeypatch):
+    monkeypatch.setattr(export_layout, "SLAB_BUDGET", 512)  # many small regions
     x = rng.integers(0, 60000, (6, 40, 30), dtype="<u2")
     v = lv.open_raw(raw_file(tmp_path, x), "<u2", x.shape)
     out = interrupted_export(tmp_path, monkeypatch, v, 4, chunks=(1, 8, 8), levels=3)
