@@ -229,7 +229,7 @@ def plan_export(v, *, chunks, shards, levels, method, axes, scale_axes,
                 budget=None):
     """The ExportLayout for view v and the user's options (budget: bytes of
     a slab, default SLAB_BUDGET)."""
-    from . import _lazy
+    from . import _core  # not _lazy, which imports dask (0.6 s)
     budget = SLAB_BUDGET if budget is None else budget
     dtype = np.dtype(v.dtype)
     if dtype.fields is not None or dtype.kind in "OVSUMm":
@@ -246,7 +246,7 @@ def plan_export(v, *, chunks, shards, levels, method, axes, scale_axes,
     axes = resolve_axes(v.ndim, axes)
     scale = resolve_scale_axes(axes, scale_axes)
     shape = tuple(v.shape)
-    chunks = resolve_chunks(shape, _lazy.auto_chunks(shape) if chunks is None else chunks)
+    chunks = resolve_chunks(shape, _core.auto_chunks(shape) if chunks is None else chunks)
     shards = resolve_shards(shape, chunks, shards)
     unit = shards or chunks
     shapes = level_shapes(shape, unit, scale, levels)

@@ -79,6 +79,7 @@ def run_one(kind, raw, out, level):
         from zarr.codecs import ZstdCodec
     baseline = status("VmRSS")
     nz, ny, nx = SHAPE
+    cpu0 = cpu_seconds()
     t = time.perf_counter()
     if kind == "lazyview":
         v = lv.open_raw(raw, "<u2", (nx, ny, nz), order="F").transpose(2, 1, 0)
@@ -91,7 +92,15 @@ def run_one(kind, raw, out, level):
                     axes="zyx", method="local_mean" if kind.endswith("mean") else "resize",
                     storage_options={"chunks": CHUNKS, "compressors": ZstdCodec(level=level)})
     seconds = time.perf_counter() - t
-    print(json.dumps({"seconds": seconds, "baseline": baseline, "peak": status("VmHWM")}))
+    print(json.dumps({"seconds": seconds, "cpu": cpu_seconds() - cpu0,
+                      "baseline": baseline, "peak": status("VmHWM")}))
+
+
+def cpu_seconds():
+    """User + system time of every thread of this process so far."""
+    import resource
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def child(args, env=None):
@@ -134,15 +143,20 @@ def main():
 
 def report(runs, sparse):
     med = {k: statistics.median(r["seconds"] for r in v) for k, v in runs.items()}
+    cpu = {k: statistics.median(r["cpu"] for r in v) for k, v in runs.items()}
     mem = {k: max(r["peak"] - r["baseline"] for r in v) for k, v in runs.items()}
     ours = med["lazyview"]
     print(f"\nP7 OME-Zarr 0.5 pyramid of a 512 MiB column-major uint16 stack "
           f"(2048x2048x64), chunks {CHUNKS}, zstd level {CODEC_LEVEL}, {LEVELS} levels")
-    print(f"  {'writer':28s} {'median':>9s} {'runs':>24s} {'ratio':>7s} {'peak RSS':>10s}")
+    print(f"  {'writer':24s} {'median':>8s} {'runs':>20s} {'ratio':>6s} "
+          f"{'cpu':>7s} {'ratio':>6s} {'peak RSS':>9s}")
     for k, v in runs.items():
         times = " ".join(f"{r['seconds']:.2f}" for r in v)
-        print(f"  {k:28s} {med[k]:8.2f}s {times:>24s} {med[k] / ours:6.1f}x "
-              f"{mem[k] / 2**20:7.0f} MiB")
+        print(f"  {k:24s} {med[k]:7.2f}s {times:>20s} {med[k] / ours:5.1f}x "
+              f"{cpu[k]:6.1f}s {cpu[k] / cpu['lazyview']:5.1f}x "
+              f"{mem[k] / 2**20:5.0f} MiB")
+    print(f"  (cpu: user + system seconds of all the writer's threads; the "
+          f"machine is shared, so wall ratios move with its load)")
     if sparse:
         grow = (sparse["peak"] - sparse["baseline"]) / 2**20
         print(f"  lazyview, 16 GiB sparse stack: {sparse['seconds']:.1f} s, "
