@@ -8,10 +8,11 @@ bounded whatever the view's size (see export_walk and docs/export.md).
 
 Crash safety: the store is created with an empty group (no ``ome``
 attribute) and a state file, ``.lazyview-export.json``, listing the regions
-whose writes are committed.  The ``ome`` multiscales metadata is written
-last, after every chunk, and the state file is then removed; a reader
-therefore never mistakes an interrupted export for an image, and
-``resume=True`` continues one from its last committed regions.
+whose chunks are on disk (the file system is flushed before each update).
+The ``ome`` multiscales metadata is written last, after every chunk is on
+disk, and the state file is then removed; a reader therefore never
+mistakes an interrupted export for an image, and ``resume=True`` continues
+one from its last recorded regions.
 
 Why TensorStore: measured on the 512 MiB reference stack (2 cores, zstd
 level 1, chunks (1, 512, 512)), TensorStore wrote level 0 in 0.8 s of wall
@@ -174,26 +175,32 @@ def _run_distributed(client, v, path, layout, codecs, todo, state, bar):
 
 
 def _finish(path, ome):
-    """The ome multiscales metadata, written last; then the state goes."""
+    """The ome multiscales metadata, written last, once the chunks are on
+    disk; then, once it is too, the state file goes."""
     import zarr
+    _core._syncfs(path)
     group = zarr.open_group(path, mode="r+", zarr_format=3)
     group.attrs.update({"ome": ome})
+    _core._syncfs(path)
     os.remove(os.path.join(path, STATE_FILE))
 
 
 # ---------------------------------------------------------------- state
 
 class ExportState:
-    """Which regions are committed, kept in STATE_FILE inside the store
-    (written atomically, at most every `every` seconds and at the end)."""
+    """Which regions are on disk, kept in STATE_FILE inside the store
+    (written atomically, at most every `every` seconds and at the end; the
+    file system is flushed first, so every region it lists is durable)."""
 
-    def __init__(self, path, fingerprint, done=(), fresh=True, every=2.0):
+    def __init__(self, path, fingerprint, done=(), fresh=True, every=10.0):
+        self.path = path
         self.file = os.path.join(path, STATE_FILE)
         self.fingerprint = fingerprint
         self.done = set(done)
         self.fresh = fresh
         self.every = every
         self.saved = 0.0
+        self.unsynced = False
 
     @classmethod
     def load(cls, path):
@@ -204,10 +211,14 @@ class ExportState:
 
     def add(self, rids):
         self.done.update(rids)
+        self.unsynced |= bool(rids)
         if rids and time.monotonic() - self.saved >= self.every:
             self.save()
 
     def save(self):
+        if self.unsynced:
+            _core._syncfs(self.path)
+            self.unsynced = False
         runs, start = [], None
         ordered = sorted(self.done)
         for i, r in enumerate(ordered):
