@@ -146,7 +146,7 @@ def _run_local(v, layout, arrays, todo, state, bar, threads):
     sink = Sink(pool=BufferPool())
     walker = RegionWalker(v, layout, arrays, sink, threads, on_read=bar.add)
     try:
-        with gc_paused():
+        with gc_paused(), Flusher(state.path):
             for rid in todo:
                 walker.run(rid)
                 state.add(sink.take_done())
@@ -183,6 +183,34 @@ def _finish(path, ome):
     group.attrs.update({"ome": ome})
     _core._syncfs(path)
     os.remove(os.path.join(path, STATE_FILE))
+
+
+class Flusher:
+    """Flushes the store's file system every `every` seconds in a thread
+    while the walk runs, so that the disk writes overlap the work and the
+    flush before the metadata finds little left to do."""
+
+    def __init__(self, path, every=0.5):
+        import threading
+        self.path, self.every = path, every
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True,
+                                       name="lazyview-flush")
+
+    def _loop(self):
+        while not self.stop.wait(self.every):
+            try:
+                _core._syncfs(self.path)
+            except OSError:
+                return  # the flushes that matter (export.py) report errors
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
 
 
 # ---------------------------------------------------------------- state

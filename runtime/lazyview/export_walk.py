@@ -235,7 +235,8 @@ def export_task(rids, v, path, layout, codecs, threads=None):
     arrays = open_levels(path, layout, codecs, create=False, threads=threads)
     sink = Sink(pool=BufferPool())
     walker = RegionWalker(v, layout, arrays, sink, threads)
-    with gc_paused():
+    from .export import Flusher
+    with gc_paused(), Flusher(path):
         for rid in rids:
             walker.run(rid)
         sink.drain(0)
