@@ -31,8 +31,8 @@ import numpy as np
 
 from . import _core
 from .export_layout import codec_chain, default_name, ome_attributes, plan_export
-from .export_walk import (BufferPool, RegionWalker, Sink, export_task, gc_paused,
-                          open_levels)
+from .export_walk import (BufferPool, Flusher, RegionWalker, Sink, export_task,
+                          gc_paused, open_levels)
 
 STATE_FILE = ".lazyview-export.json"
 TASK_BYTES = 32 << 20  # level-0 bytes per dask.distributed task, at least
@@ -183,34 +183,6 @@ def _finish(path, ome):
     group.attrs.update({"ome": ome})
     _core._syncfs(path)
     os.remove(os.path.join(path, STATE_FILE))
-
-
-class Flusher:
-    """Flushes the store's file system every `every` seconds in a thread
-    while the walk runs, so that the disk writes overlap the work and the
-    flush before the metadata finds little left to do."""
-
-    def __init__(self, path, every=0.5):
-        import threading
-        self.path, self.every = path, every
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._loop, daemon=True,
-                                       name="lazyview-flush")
-
-    def _loop(self):
-        while not self.stop.wait(self.every):
-            try:
-                _core._syncfs(self.path)
-            except OSError:
-                return  # the flushes that matter (export.py) report errors
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join()
 
 
 # ---------------------------------------------------------------- state

@@ -28,6 +28,7 @@ import collections
 import contextlib
 import gc
 import os
+import threading
 
 import numpy as np
 
@@ -235,7 +236,6 @@ def export_task(rids, v, path, layout, codecs, threads=None):
     arrays = open_levels(path, layout, codecs, create=False, threads=threads)
     sink = Sink(pool=BufferPool())
     walker = RegionWalker(v, layout, arrays, sink, threads)
-    from .export import Flusher
     with gc_paused(), Flusher(path):
         for rid in rids:
             walker.run(rid)
@@ -256,3 +256,30 @@ def gc_paused():
     finally:
         if enabled:
             gc.enable()
+
+
+class Flusher:
+    """Flushes the store's file system every `every` seconds in a thread
+    while the walk runs, so that the disk writes overlap the work and the
+    flush before the metadata finds little left to do."""
+
+    def __init__(self, path, every=0.5):
+        self.path, self.every = path, every
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True,
+                                       name="lazyview-flush")
+
+    def _loop(self):
+        while not self.stop.wait(self.every):
+            try:
+                _core._syncfs(self.path)
+            except OSError:
+                return  # the flushes that matter (export.py) report errors
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
