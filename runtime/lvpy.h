@@ -32,6 +32,10 @@ typedef struct lvpy_state {
     PyObject *text_cache;    /* lv dtype text -> numpy dtype */
     PyObject *dtype_from_text; /* lazyview._dtypes.from_text, imported lazily */
     PyObject *lazy_hook;     /* lazyview._lazy.to_dask, imported lazily */
+    /* hooks the package registers with _set_hooks (the core never imports
+     * Python): progress bars for long computes, the TIFF page reader */
+    PyObject *progress_factory; /* f(total, done, force) -> bar or None */
+    PyObject *tiff_opener;      /* f(path, series, writable) -> page table */
 } lvpy_state;
 
 typedef struct ViewObject {
@@ -99,6 +103,17 @@ PyObject *lvpy_parse_spec(PyObject *m, PyObject *const *args, Py_ssize_t n,
                           PyObject *kw);
 PyObject *lvpy_asarray(PyObject *m, PyObject *const *args, Py_ssize_t n,
                        PyObject *kw);
+
+/* View methods defined outside viewtype.c (registered in its tables). */
+PyObject *lvpy_view_compute(ViewObject *self, PyObject *const *args,
+                            Py_ssize_t nargs, PyObject *kwnames);
+PyObject *lvpy_view_item(ViewObject *self, Py_ssize_t i);
+PyObject *lvpy_view_iter(ViewObject *self);
+PyObject *lvpy_view_get_strides(ViewObject *self, void *closure);
+PyObject *lvpy_view_get_array_interface(ViewObject *self, void *closure);
+PyObject *lvpy_view_dlpack(ViewObject *self, PyObject *const *args,
+                           Py_ssize_t nargs, PyObject *kwnames);
+PyObject *lvpy_view_dlpack_device(ViewObject *self, PyObject *unused);
 
 extern PyType_Spec lvpy_view_spec;
 

@@ -11,6 +11,12 @@
 
 #include "lvpy.h"
 
+/* PyType_GetModuleByDef (module state from a heap type's methods) is public
+ * from 3.11 on; pyproject.toml says requires-python >= 3.11 too. */
+#if PY_VERSION_HEX < 0x030B0000
+#error "lazyview needs Python 3.11 or newer"
+#endif
+
 lvpy_state *lvpy_state_of_module(PyObject *m)
 {
     return (lvpy_state *)PyModule_GetState(m);
@@ -102,7 +108,34 @@ static PyObject *auto_chunks(PyObject *m, PyObject *arg)
     return t;
 }
 
+/* _set_hooks(*, progress=None, open_tiff=None): the package's callbacks
+ * (lazyview._progress, lazyview.tiff); None leaves a hook as it is. */
+static PyObject *set_hooks(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
+                           PyObject *kwnames)
+{
+    static const char *const names[] = {"progress", "open_tiff", NULL};
+    lvpy_state *st = lvpy_state_of_module(m);
+    PyObject *a[2];
+    if (lvpy_parse("_set_hooks", args, nargs, kwnames, names, 0, 0, a) < 0)
+        return NULL;
+    for (int k = 0; k < 2; k++)
+        if (a[k] && a[k] != Py_None && !PyCallable_Check(a[k])) {
+            PyErr_Format(PyExc_TypeError, "_set_hooks: %s must be callable", names[k]);
+            return NULL;
+        }
+    if (a[0] && a[0] != Py_None)
+        Py_XSETREF(st->progress_factory, Py_NewRef(a[0]));
+    if (a[1] && a[1] != Py_None)
+        Py_XSETREF(st->tiff_opener, Py_NewRef(a[1]));
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef module_methods[] = {
+    {"_set_hooks", (PyCFunction)(void (*)(void))set_hooks,
+     METH_FASTCALL | METH_KEYWORDS,
+     "_set_hooks(*, progress=None, open_tiff=None)\n--\n\n"
+     "Registers the package's callbacks: progress(total, done, force) -> bar\n"
+     "or None; open_tiff(path, series, writable) -> page table."},
     {"auto_chunks", (PyCFunction)auto_chunks, METH_O,
      "auto_chunks(shape)\n--\n\nDefault dask chunk sizes: tiles of at most "
      "512 x 512 on the last two axes, about 256 Ki elements per chunk."},
@@ -188,6 +221,8 @@ static int module_traverse(PyObject *m, visitproc visit, void *arg)
     Py_VISIT(st->text_cache);
     Py_VISIT(st->dtype_from_text);
     Py_VISIT(st->lazy_hook);
+    Py_VISIT(st->progress_factory);
+    Py_VISIT(st->tiff_opener);
     return 0;
 }
 
@@ -201,6 +236,8 @@ static int module_clear(PyObject *m)
     Py_CLEAR(st->text_cache);
     Py_CLEAR(st->dtype_from_text);
     Py_CLEAR(st->lazy_hook);
+    Py_CLEAR(st->progress_factory);
+    Py_CLEAR(st->tiff_opener);
     return 0;
 }
 

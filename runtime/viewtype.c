@@ -177,6 +177,12 @@ static PyGetSetDef view_getset[] = {
      "'memory', 'file' or 'range'", NULL},
     {"source_path", (getter)get_source_path, NULL,
      "(path, offset) of a file source, else None", NULL},
+    {"strides", (getter)lvpy_view_get_strides, NULL,
+     "bytes to step along each axis of the strided layout (NumPy's strides),\n"
+     "or None when the view is not strided", NULL},
+    {"__array_interface__", (getter)lvpy_view_get_array_interface, NULL,
+     "NumPy's array interface (version 3) of a strided view's memory;\n"
+     "absent (AttributeError) when the view is not strided", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -360,9 +366,6 @@ static PyObject *view_to_numpy(ViewObject *self, PyObject *unused)
     return lvpy_view_ndarray(self);
 }
 
-static PyObject *view_compute(ViewObject *self, PyObject *const *args,
-                              Py_ssize_t nargs, PyObject *kwnames);
-
 /* numpy's __array__(dtype=None, copy=None): the shared-memory ndarray; a
  * copy only when copy=True asks for one.  Never a silent copy. */
 static PyObject *view_array(ViewObject *self, PyObject *const *args,
@@ -376,7 +379,7 @@ static PyObject *view_array(ViewObject *self, PyObject *const *args,
     if (copy < 0)
         return NULL;
     PyObject *arr = copy && !lv_view_is_strided(self->view)
-                    ? view_compute(self, NULL, 0, NULL)   /* asked for a copy */
+                    ? lvpy_view_compute(self, NULL, 0, NULL) /* asked for a copy */
                     : lvpy_view_ndarray(self);
     if (arr == NULL || ((a[0] == NULL || a[0] == Py_None) &&
                         !(copy && lv_view_is_strided(self->view))))
@@ -454,26 +457,6 @@ static PyObject *view_block(ViewObject *self, PyObject *const *args,
     if (box_args(self, args, nargs, 2, "_block(lo, hi)", box) < 0)
         return NULL;
     return fill_new(self, box[0], box[1], 1);
-}
-
-/* compute(threads=None): every element into a new C-contiguous ndarray,
- * filled in C by `threads` threads with the GIL released.  An explicit copy
- * (the only one lazyview makes). */
-static PyObject *view_compute(ViewObject *self, PyObject *const *args,
-                              Py_ssize_t nargs, PyObject *kwnames)
-{
-    static const char *const names[] = {"threads", NULL};
-    PyObject *a[1];
-    int64_t threads = 0, lo[LV_MAXDIMS] = {0};
-    if (lvpy_parse("compute", args, nargs, kwnames, names, 1, 0, a) < 0 ||
-        (a[0] && a[0] != Py_None && lvpy_int64(a[0], "threads", &threads) < 0))
-        return NULL;
-    if (threads <= 0) {
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = cpus > 0 ? cpus : 1;
-    }
-    return fill_new(self, lo, lv_view_shape(self->view),
-                    (int)(threads > 64 ? 64 : threads));
 }
 
 /* _block_mean(factors, lo, hi): a float64 ndarray of block means (see
@@ -585,10 +568,27 @@ static PyMethodDef view_methods[] = {
      "NotStridedError when the view is not strided."},
     {"__array__", (PyCFunction)(void (*)(void))view_array,
      METH_FASTCALL | METH_KEYWORDS, NULL},
-    {"compute", (PyCFunction)(void (*)(void))view_compute,
+    {"compute", (PyCFunction)(void (*)(void))lvpy_view_compute,
      METH_FASTCALL | METH_KEYWORDS,
-     "compute(threads=None)\n--\n\nAll elements in a new C-contiguous ndarray, "
-     "copied or computed in C by `threads` threads (default: all CPUs)."},
+     "compute(threads=None, *, progress=None)\n--\n\n"
+     "All elements in a new C-contiguous ndarray: an explicit copy, filled in C\n"
+     "by `threads` threads (default: all CPUs) with the GIL released.\n\n"
+     "Ctrl-C stops it within a fraction of a second (KeyboardInterrupt).\n"
+     "progress=None shows a bar (tqdm) on a terminal once the job has run\n"
+     "for a second; False never; True always.\n\n"
+     "Example:\n\n"
+     "    >>> import lazyview as lv\n"
+     "    >>> lv.arange(6).reshape((2, 3), order='F').compute()\n"
+     "    array([[0, 2, 4],\n"
+     "           [1, 3, 5]])"},
+    {"__dlpack__", (PyCFunction)(void (*)(void))lvpy_view_dlpack,
+     METH_FASTCALL | METH_KEYWORDS,
+     "__dlpack__(*, stream=None, max_version=None, dl_device=None, copy=None)\n"
+     "--\n\nA DLPack capsule sharing a strided view's memory (NumPy's exporter\n"
+     "over to_numpy()); BufferError for views that are not strided.\n\n"
+     "Example: torch.from_dlpack(v), numpy.from_dlpack(v)."},
+    {"__dlpack_device__", (PyCFunction)lvpy_view_dlpack_device, METH_NOARGS,
+     "__dlpack_device__()\n--\n\n(1, 0): host memory (kDLCPU, device 0)."},
     {"__copy__", (PyCFunction)view_copy, METH_NOARGS, NULL},
     {"__deepcopy__", (PyCFunction)view_copy, METH_O, NULL},
     {"_block", (PyCFunction)(void (*)(void))view_block, METH_FASTCALL,
@@ -608,6 +608,9 @@ static PyType_Slot view_slots[] = {
     {Py_tp_methods, view_methods},
     {Py_mp_subscript, view_getitem},
     {Py_mp_length, view_len},
+    {Py_sq_length, view_len},     /* the sequence protocol, for iteration */
+    {Py_sq_item, lvpy_view_item},
+    {Py_tp_iter, lvpy_view_iter},
     {Py_tp_doc, "An immutable chain of views over a buffer, a file or a range.\n\n"
                 "Make one with from_buffer, from_array, open_raw, arange or "
                 "linspace; every op returns a new View."},
