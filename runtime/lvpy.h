@@ -104,6 +104,13 @@ PyObject *lvpy_parse_spec(PyObject *m, PyObject *const *args, Py_ssize_t n,
 PyObject *lvpy_asarray(PyObject *m, PyObject *const *args, Py_ssize_t n,
                        PyObject *kw);
 
+/* Paged files (pages.c): the module function, and the spec parser's
+ * open_tiff reader (ctx is the module state). */
+PyObject *lvpy_open_pages(PyObject *m, PyObject *const *args, Py_ssize_t n,
+                          PyObject *kw);
+lv_view *lvpy_spec_open_tiff(void *ctx, const char *path, int64_t series,
+                             bool writable, lv_error *err);
+
 /* View methods defined outside viewtype.c (registered in its tables). */
 PyObject *lvpy_view_compute(ViewObject *self, PyObject *const *args,
                             Py_ssize_t nargs, PyObject *kwnames);

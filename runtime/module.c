@@ -131,6 +131,11 @@ static PyObject *set_hooks(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
 }
 
 static PyMethodDef module_methods[] = {
+    {"_open_pages", (PyCFunction)(void (*)(void))lvpy_open_pages,
+     METH_FASTCALL | METH_KEYWORDS,
+     "_open_pages(path, dtype, offsets, shape, strides, *, tiff_series=-1, "
+     "mode='r')\n--\n\nA view of equally laid-out pages of a file at byte "
+     "offsets (page axis first); see lazyview.open_tiff."},
     {"_set_hooks", (PyCFunction)(void (*)(void))set_hooks,
      METH_FASTCALL | METH_KEYWORDS,
      "_set_hooks(*, progress=None, open_tiff=None)\n--\n\n"

@@ -364,8 +364,10 @@ PyObject *lvpy_parse_spec(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
             goto done;
         n++;
     }
-    lv_view *v = lv_spec_parse_at(text, (size_t)len,
-                                  base ? PyBytes_AS_STRING(base) : NULL, bufs, n, &err);
+    lv_spec_opts opts = {.base_dir = base ? PyBytes_AS_STRING(base) : NULL,
+                         .buffers = bufs, .nbuffers = n,
+                         .open_tiff = lvpy_spec_open_tiff, .open_tiff_ctx = st};
+    lv_view *v = lv_spec_parse_opts(text, (size_t)len, &opts, &err);
     r = v ? lvpy_view_new(st, v, NULL) : lvpy_raise(st, &err);
 done:
     for (int k = 0; k < n; k++)

@@ -200,6 +200,17 @@ static int make_view(parser *ps, const spec_token *fn, const char *op,
     return LV_OK;
 }
 
+/* path joined to the spec's folder when relative (caller frees), or NULL
+ * to use path as it is. */
+static char *join_path(const parser *ps, const char *path)
+{
+    char *joined = NULL;
+    if (ps->base_dir && path[0] != '/' &&
+        asprintf(&joined, "%s/%s", ps->base_dir, path) < 0)
+        joined = NULL;
+    return joined;
+}
+
 static int src_open_raw(parser *ps, const spec_token *fn, arg *a, int n, value *out)
 {
     static const char *const names[] = {"path", "dtype", "shape", "order",
@@ -227,10 +238,7 @@ static int src_open_raw(parser *ps, const spec_token *fn, arg *a, int n, value *
         lv_dtype_free(dt);
         return lvi_spec_fail(ps, p[2]->at, "%s", "shape is negative or too large");
     }
-    char *joined = NULL;
-    if (ps->base_dir && path[0] != '/' &&
-        asprintf(&joined, "%s/%s", ps->base_dir, path) < 0)
-        joined = NULL;
+    char *joined = join_path(ps, path);
     lv_source *src = lv_source_file(joined ? joined : path, offset, nbytes,
                                     mode[1] == '+', &e);
     free(joined);
@@ -238,6 +246,37 @@ static int src_open_raw(parser *ps, const spec_token *fn, arg *a, int n, value *
     lv_source_free(src);
     lv_dtype_free(dt);
     return make_view(ps, fn, "open_raw", v, &e, out);
+}
+
+/* open_tiff(path, series=0, mode="r"): the caller's TIFF reader builds it
+ * (lv_spec_opts.open_tiff); the core reads no TIFF itself. */
+static int src_open_tiff(parser *ps, const spec_token *fn, arg *a, int n, value *out)
+{
+    static const char *const names[] = {"path", "series", "mode", NULL};
+    value *p[3];
+    const char *path = "", *mode = "r";
+    int64_t series = 0;
+    if (bind(ps, fn, a, n, names, 1, 1, p) != LV_OK ||
+        want_str(ps, p[0], "path", &path) != LV_OK ||
+        (p[1] && lvi_spec_want_int(ps, p[1], "series", &series) != LV_OK) ||
+        (p[2] && want_str(ps, p[2], "mode", &mode) != LV_OK))
+        return LV_ESPEC;
+    if (strcmp(mode, "r") != 0 && strcmp(mode, "r+") != 0)
+        return lvi_spec_fail(ps, p[2]->at, "%s", "mode must be \"r\" or \"r+\"");
+    if (series < 0)
+        return lvi_spec_fail(ps, p[1]->at, "%s", "series must be 0 or more");
+    if (ps->open_tiff == NULL)
+        return lvi_spec_fail(ps, fn, "%s", "open_tiff needs a TIFF reader, and "
+                             "none was supplied (lv_spec_opts.open_tiff; the "
+                             "Python package supplies one)");
+    lv_error e = {0};
+    char *joined = join_path(ps, path);
+    lv_view *v = ps->open_tiff(ps->open_tiff_ctx, joined ? joined : path, series,
+                               mode[1] == '+', &e);
+    free(joined);
+    if (v == NULL && e.code == LV_OK)
+        LVI_ERR(&e, LV_EVALUE, "the TIFF reader failed without saying why");
+    return make_view(ps, fn, "open_tiff", v, &e, out);
 }
 
 static int src_from_buffer(parser *ps, const spec_token *fn, arg *a, int n, value *out)
@@ -349,6 +388,7 @@ static int src_float(parser *ps, const spec_token *fn, arg *a, int n, value *out
 
 static const struct { const char *name; lvi_spec_source_fn fn; } SOURCES[] = {
     {"open_raw", src_open_raw}, {"from_buffer", src_from_buffer},
+    {"open_tiff", src_open_tiff},
     {"arange", src_arange}, {"linspace", src_linspace}, {"float", src_float},
 };
 

@@ -13,12 +13,17 @@ from ._core import (MAXDIMS, NotStridedError, SpecError, View, __version__,
                     open_raw, parse)
 
 __all__ = ["View", "NotStridedError", "SpecError", "from_buffer", "from_array",
-           "open_raw", "arange", "linspace", "asarray", "parse", "multiscale", "MAXDIMS",
+           "open_raw", "open_tiff", "arange", "linspace", "asarray", "parse", "multiscale", "to_xarray",
+           "get_include", "get_library", "MAXDIMS",
            "__version__"]
 
 from . import _lazy
 from . import codegen as _codegen
 from .multiscale import multiscale
+from . import _progress  # noqa: F401  (registers compute()'s progress bars)
+from .tiff import open_tiff
+from ._xarray import to_xarray
+from ._paths import get_include, get_library
 
 View.to_dask = _lazy.view_to_dask
 View.__reduce__ = _lazy.view_reduce
