@@ -14,12 +14,22 @@ import numpy as np
 from . import _core, _lazy, _portable
 
 MAX_LEVEL_EDGE = 2048  # the coarsest level fits a screen tile along each axis
+TILE = 512  # an axis this short (napari's tile edge) is not halved further
 
 
 def level_count(shape, axes, max_edge=MAX_LEVEL_EDGE):
     """How many levels halving `axes` of `shape` until each is <= max_edge."""
     edge = max((shape[a] for a in axes), default=0)
     return 1 + max(0, math.ceil(math.log2(edge / max_edge))) if edge > max_edge else 1
+
+
+def axis_cap(n, tile=TILE):
+    """The largest factor an axis of length n is divided by: halving stops
+    once the axis fits a tile (a 100-row axis is never halved)."""
+    f = 1
+    while -(-n // f) > tile:
+        f *= 2
+    return f
 
 
 def _norm_axes(v, axes):
@@ -54,7 +64,8 @@ def multiscale(v, *, axes=(-2, -1), method="stride", chunks="auto",
     """Levels of `v` halved along `axes`, largest first, for napari.
 
     Sizes strictly decrease; the last level is at most `max_edge` along each
-    of `axes`.  method='stride' picks every 2**k-th element; 'mean' averages
+    of `axes`.  An axis stops being halved once it fits a 512 tile, so a
+    (100, 10**6) view keeps its 100 rows at every level.  method='stride' picks every 2**k-th element; 'mean' averages
     2**k x 2**k windows (float32, float64 for 8-byte inputs).
     """
     if not isinstance(v, _core.View):
@@ -69,14 +80,13 @@ def multiscale(v, *, axes=(-2, -1), method="stride", chunks="auto",
                         "use method='stride'")
     levels = []
     for k in range(level_count(v.shape, axes, max_edge)):
-        f = 2 ** k
+        factors = tuple(min(2 ** k, axis_cap(n)) if a in axes else 1
+                        for a, n in enumerate(v.shape))
         if k == 0:
             levels.append(_core.asarray(v, chunks=chunks))
         elif method == "stride":
-            key = tuple(slice(None, None, f) if a in axes else slice(None)
-                        for a in range(v.ndim))
+            key = tuple(slice(None, None, f) for f in factors)
             levels.append(_core.asarray(v[key], chunks=chunks))
         else:
-            factors = tuple(f if a in axes else 1 for a in range(v.ndim))
             levels.append(_mean_level(v, factors, chunks))
     return levels
