@@ -173,6 +173,9 @@ $(STAMP_VENV): requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install -q --upgrade pip
 	$(VPY) -m pip install -q -r requirements-dev.txt
+	@# torch for the DLPack test, only from a local wheel (--no-index: never a
+	@# multi-GB download); the test skips cleanly without it
+	-$(VPY) -m pip install -q --no-index torch==2.13.0 2>/dev/null || true
 	@# an editable install registers the napari plugin's entry point
 	$(VPY) -m pip install -q --no-build-isolation --no-deps -e .
 	@touch $@
