@@ -120,7 +120,7 @@ def page_table(path, series=0):
             for k, page in enumerate(pages):
                 if k >= npages:
                     break
-                if page is not None and page is not key and hasattr(page, "compression"):
+                if isinstance(page, tifffile.TiffPage) and page is not key:
                     _check_layout(path, page)
                 offsets[k] = _page_offset(path, page, k, nbytes)
         return PageTable(dtype, offsets, page_shape, tuple(int(n) for n in s.shape))
