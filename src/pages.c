@@ -87,7 +87,8 @@ static lvi_op *pages_op(const lv_dtype *dt, int ndim, const int64_t *shape,
     op->dtype = lv_dtype_ref(dt);
     op->ndim = ndim + 1;
     op->shape[0] = npages;
-    memcpy(op->shape + 1, shape, (size_t)ndim * sizeof *shape);
+    if (ndim > 0)
+        memcpy(op->shape + 1, shape, (size_t)ndim * sizeof *shape);
     op->order = 'C';
     op->pages = true;
     op->pages_series = tiff_series;
