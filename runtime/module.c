@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lvpy.h"
+#include "docstrings.h"
 
 /* PyType_GetModuleByDef (module state from a heap type's methods) is public
  * from 3.11 on; pyproject.toml says requires-python >= 3.11 too. */
@@ -142,39 +143,28 @@ static PyMethodDef module_methods[] = {
      "Registers the package's callbacks: progress(total, done, force) -> bar\n"
      "or None; open_tiff(path, series, writable) -> page table."},
     {"auto_chunks", (PyCFunction)auto_chunks, METH_O,
-     "auto_chunks(shape)\n--\n\nDefault dask chunk sizes: tiles of at most "
-     "512 x 512 on the last two axes, about 256 Ki elements per chunk."},
+     LVPY_DOC_AUTO_CHUNKS},
     {"from_buffer", (PyCFunction)(void (*)(void))lvpy_from_buffer,
      METH_FASTCALL | METH_KEYWORDS,
-     "from_buffer(obj, dtype, shape, *, strides=None, order='C', offset=0)\n"
-     "--\n\nA view of a buffer-protocol object's memory."},
+     LVPY_DOC_FROM_BUFFER},
     {"from_array", (PyCFunction)(void (*)(void))lvpy_from_array,
      METH_FASTCALL | METH_KEYWORDS,
-     "from_array(a)\n--\n\nA view over an ndarray's memory, same layout."},
+     LVPY_DOC_FROM_ARRAY},
     {"open_raw", (PyCFunction)(void (*)(void))lvpy_open_raw,
      METH_FASTCALL | METH_KEYWORDS,
-     "open_raw(path, dtype, shape, *, order='C', offset=0, mode='r')\n--\n\n"
-     "A view of a raw file, memory-mapped (mode 'r' or 'r+')."},
+     LVPY_DOC_OPEN_RAW},
     {"arange", (PyCFunction)(void (*)(void))lvpy_arange,
      METH_FASTCALL | METH_KEYWORDS,
-     "arange([start,] stop[, step], *, dtype=None)\n--\n\n"
-     "A lazy range with NumPy's values; no memory is allocated."},
+     LVPY_DOC_ARANGE},
     {"linspace", (PyCFunction)(void (*)(void))lvpy_linspace,
      METH_FASTCALL | METH_KEYWORDS,
-     "linspace(start, stop, num=50, *, endpoint=True, dtype=None)\n--\n\n"
-     "A lazy linspace with NumPy's values."},
+     LVPY_DOC_LINSPACE},
     {"parse", (PyCFunction)(void (*)(void))lvpy_parse_spec,
      METH_FASTCALL | METH_KEYWORDS,
-     "parse(text, *, base_dir=None, **buffers)\n--\n\nBuild the view a spec "
-     "text describes; buffers named in the spec's from_buffer(name, ...) calls "
-     "are passed as keyword arguments; relative open_raw paths start at "
-     "base_dir (default: the current folder).  Errors raise SpecError with "
-     "lineno and colno."},
+     LVPY_DOC_PARSE},
     {"asarray", (PyCFunction)(void (*)(void))lvpy_asarray,
      METH_FASTCALL | METH_KEYWORDS,
-     "asarray(v, *, chunks='auto')\n--\n\n"
-     "An ndarray sharing memory when v is strided (never a copy), else a "
-     "lazy dask array."},
+     LVPY_DOC_ASARRAY},
     {NULL, NULL, 0, NULL},
 };
 

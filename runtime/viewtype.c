@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "lvpy.h"
+#include "docstrings.h"
 
 static lvpy_state *state_of(PyObject *self)
 {
@@ -541,63 +542,43 @@ static PyObject *view_repr(ViewObject *self)
 
 static PyMethodDef view_methods[] = {
     {"transpose", (PyCFunction)(void (*)(void))view_transpose, METH_FASTCALL,
-     "transpose(*axes)\n--\n\nPermute the axes (Julia's PermutedDimsArray); "
-     "no axes reverses them."},
+     LVPY_DOC_TRANSPOSE},
     {"flip", (PyCFunction)(void (*)(void))view_flip, METH_FASTCALL | METH_KEYWORDS,
-     "flip(axis=None)\n--\n\nReverse the given axis (or axes, or all)."},
+     LVPY_DOC_FLIP},
     {"reshape", (PyCFunction)(void (*)(void))view_reshape,
      METH_FASTCALL | METH_KEYWORDS,
-     "reshape(shape, *, order='C')\n--\n\nA new shape with the same elements "
-     "in C or F (Julia's) order; one -1 allowed."},
+     LVPY_DOC_RESHAPE},
     {"reinterpret", (PyCFunction)(void (*)(void))view_reinterpret,
      METH_FASTCALL | METH_KEYWORDS,
-     "reinterpret(dtype, *, axis=None)\n--\n\nRead the same bytes as dtype; "
-     "axis=k splits elements into a new axis or merges axis k away."},
+     LVPY_DOC_REINTERPRET},
     {"broadcast_to", (PyCFunction)view_broadcast_to, METH_O,
-     "broadcast_to(shape)\n--\n\nNumPy's broadcast_to (read-only)."},
+     LVPY_DOC_BROADCAST_TO},
     {"explain", (PyCFunction)view_explain, METH_NOARGS,
-     "explain()\n--\n\nThe layout, or which op breaks striding and why."},
+     LVPY_DOC_EXPLAIN},
     {"to_spec", (PyCFunction)view_to_spec, METH_NOARGS,
-     "to_spec()\n--\n\nThe spec text that rebuilds this view (lazyview.parse); "
-     "a memory source is written from_buffer(buffer, ...)."},
+     LVPY_DOC_TO_SPEC},
     {"_emit", (PyCFunction)(void (*)(void))view_emit, METH_FASTCALL | METH_KEYWORDS,
-     "_emit(portable=False, chunks=None, spec_name=None)\n--\n\nThe text of "
-     "a standalone script defining `array` (see View.to_script)."},
+     LVPY_DOC_EMIT},
     {"to_numpy", (PyCFunction)view_to_numpy, METH_NOARGS,
-     "to_numpy()\n--\n\nThe ndarray sharing this view's memory; raises "
-     "NotStridedError when the view is not strided."},
+     LVPY_DOC_TO_NUMPY},
     {"__array__", (PyCFunction)(void (*)(void))view_array,
      METH_FASTCALL | METH_KEYWORDS, NULL},
     {"compute", (PyCFunction)(void (*)(void))lvpy_view_compute,
      METH_FASTCALL | METH_KEYWORDS,
-     "compute(threads=None, *, progress=None)\n--\n\n"
-     "All elements in a new C-contiguous ndarray: an explicit copy, filled in C\n"
-     "by `threads` threads (default: all CPUs) with the GIL released.\n\n"
-     "Ctrl-C stops it within a fraction of a second (KeyboardInterrupt).\n"
-     "progress=None shows a bar (tqdm) on a terminal once the job has run\n"
-     "for a second; False never; True always.\n\n"
-     "Example:\n\n"
-     "    >>> import lazyview as lv\n"
-     "    >>> lv.arange(6).reshape((2, 3), order='F').compute()\n"
-     "    array([[0, 2, 4],\n"
-     "           [1, 3, 5]])"},
+     LVPY_DOC_COMPUTE},
     {"__dlpack__", (PyCFunction)(void (*)(void))lvpy_view_dlpack,
      METH_FASTCALL | METH_KEYWORDS,
-     "__dlpack__(*, stream=None, max_version=None, dl_device=None, copy=None)\n"
-     "--\n\nA DLPack capsule sharing a strided view's memory (NumPy's exporter\n"
-     "over to_numpy()); BufferError for views that are not strided.\n\n"
-     "Example: torch.from_dlpack(v), numpy.from_dlpack(v)."},
+     LVPY_DOC_DLPACK},
     {"__dlpack_device__", (PyCFunction)lvpy_view_dlpack_device, METH_NOARGS,
-     "__dlpack_device__()\n--\n\n(1, 0): host memory (kDLCPU, device 0)."},
+     LVPY_DOC_DLPACK_DEVICE},
     {"__copy__", (PyCFunction)view_copy, METH_NOARGS, NULL},
     {"__deepcopy__", (PyCFunction)view_copy, METH_O, NULL},
     {"_block", (PyCFunction)(void (*)(void))view_block, METH_FASTCALL,
-     "_block(lo, hi)\n--\n\nA new ndarray with elements lo <= i < hi."},
+     LVPY_DOC_BLOCK},
     {"_block_mean", (PyCFunction)(void (*)(void))view_block_mean, METH_FASTCALL,
-     "_block_mean(factors, lo, hi)\n--\n\nBlock means of a pyramid level "
-     "(float64), read straight from this view."},
+     LVPY_DOC_BLOCK_MEAN},
     {"_address", (PyCFunction)view_address, METH_O,
-     "_address(index)\n--\n\nThe byte offset (or range position) of one element."},
+     LVPY_DOC_ADDRESS},
     {NULL, NULL, 0, NULL},
 };
 
