@@ -67,7 +67,8 @@ def test_array_interface_is_absent_when_not_strided(cube):
         lazy.__array_interface__
     with pytest.raises(lv.NotStridedError):   # numpy falls back to __array__,
         np.asarray(lazy)                      # which never copies silently
-    np.testing.assert_array_equal(np.array(lazy, copy=True), lazy.compute())
+    if np.lib.NumpyVersion(np.__version__) >= "2.0.0":   # 1.x has no copy=
+        np.testing.assert_array_equal(np.array(lazy, copy=True), lazy.compute())
 
 
 def test_dlpack_with_numpy(cube):
