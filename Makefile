@@ -53,7 +53,7 @@ STAMP_VENV := $(VENV)/.stamp
 codegen/templates_gen.c: $(TEMPLATES) codegen/embed_templates.py
 	@echo "  EMBED   $@"
 	@$(PYTHON) codegen/embed_templates.py
-.PHONY: all lib ext test ctest ctest-san pytest pytest-san bench demo fuzz deps clean
+.PHONY: all lib ext test ctest ctest-san pytest pytest-san bench demo fuzz deps clean test-pythons
 
 all: lib ext
 
@@ -113,6 +113,11 @@ pytest-san: ext
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    $(VPY) -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning tests/py \
 	    --ignore=tests/py/test_napari.py -k "not distributed"
+
+# the wheel and the core tests on the other supported Pythons (pyenv's),
+# each in its own venv with dependencies from PyPI (.ci/pythons.sh)
+test-pythons:
+	bash .ci/pythons.sh 3.12 3.13
 
 demo: deps lib ext
 	xvfb-run -a -s "-screen 0 1280x1024x24" $(VPY) -m lazyview.demo out
