@@ -13,10 +13,14 @@ mkdir -p "$WORK"
 status=0
 for ver in "${@:-3.12 3.13}"; do
   for v in $ver; do
-    py=$(command -v "python$v" || true)
-    if [ -z "$py" ] && command -v pyenv >/dev/null; then
-        prefix=$(pyenv prefix "$(pyenv versions --bare | grep -E "^$v(\.|$)" | tail -1)" 2>/dev/null || true)
+    py=""
+    if command -v pyenv >/dev/null; then   # pyenv's shims need the version named
+        full=$(pyenv versions --bare | grep -E "^$v(\.|$)" | tail -1 || true)
+        prefix=$([ -n "$full" ] && pyenv prefix "$full" 2>/dev/null || true)
         [ -n "$prefix" ] && py=$prefix/bin/python$v
+    fi
+    if [ -z "$py" ] || ! "$py" -c pass 2>/dev/null; then
+        py=$(command -v "python$v" || true)
     fi
     if [ -z "$py" ] || ! "$py" -c pass 2>/dev/null; then
         echo "== Python $v: not on this machine, skipped"
