@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-WORK=${LV_PYTHONS_DIR:-build/pythons}
+WORK=${LV_PYTHONS_DIR:-$ROOT/build/pythons}
 mkdir -p "$WORK"
 status=0
 for ver in "${@:-3.12 3.13}"; do
