@@ -19,7 +19,7 @@
 #include "lvpy.h"
 
 #define SLAB_SECONDS 0.02          /* target time of one slab */
-#define SLAB_FIRST (4 << 20)       /* bytes of the first slab */
+#define SLAB_FIRST (256 << 10)     /* bytes of the first slab (then adapted) */
 #define SLAB_ROW_MAX (1 << 20)     /* largest one position of the slab axis */
 #define SLAB_MAX ((int64_t)256 << 20)
 #define PROGRESS_AFTER 1.0         /* seconds before a bar may appear */

@@ -199,8 +199,10 @@ CTRL_C = textwrap.dedent("""
     import lazyview as lv
     # 2.4 GB of float32 computed from a range, through a transpose: seconds
     # of work (the issue's job size); only the part filled before Ctrl-C is
-    # ever touched
-    v = lv.arange(600_000_000, dtype="<f4").reshape((20_000, 30_000)).T
+    # ever touched.  Under ASan (8x slower, and freeing 2.4 GB costs it half
+    # a second of shadow clean-up) a 200 MB job is as long.
+    rows = int(os.environ.get("LV_CTRL_C_ROWS", "20000"))
+    v = lv.arange(rows * 30_000, dtype="<f4").reshape((rows, 30_000)).T
     sent = []
     def interrupt():
         time.sleep(0.2)
@@ -222,8 +224,10 @@ def test_ctrl_c_stops_compute_quickly():
     100 ms (the issue's bound): slabs aim at 20 ms and signals are checked
     between them, so the bound leaves room for a loaded machine while a
     compute that ignored Ctrl-C (seconds) fails it by far."""
+    asan = "libasan" in os.environ.get("LD_PRELOAD", "")
     r = subprocess.run([sys.executable, "-c", CTRL_C], capture_output=True, text=True,
-                       timeout=300, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+                       timeout=300, env=dict(os.environ, PYTHONUNBUFFERED="1",
+                                             LV_CTRL_C_ROWS="1700" if asan else "20000"))
     assert r.returncode == 0, r.stderr
     word, *times = r.stdout.split()
     assert word == "interrupted", r.stdout
