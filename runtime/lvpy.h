@@ -102,6 +102,29 @@ PyObject *lvpy_linspace(PyObject *cls, PyObject *const *args, Py_ssize_t n,
 PyObject *lvpy_parse_spec(PyObject *cls, PyObject *const *args, Py_ssize_t n,
                           PyObject *kw);
 
+/* Paged files (pages.c): the classmethod View._open_pages, and the spec
+ * parser's open_tiff reader: ctx is an lvpy_tiff_ctx naming the Python
+ * opener the caller of parse passed (open_tiff=...). */
+PyObject *lvpy_open_pages(PyObject *cls, PyObject *const *args, Py_ssize_t n,
+                          PyObject *kw);
+typedef struct lvpy_tiff_ctx {
+    lvpy_state *st;
+    PyObject *opener;      /* f(path, series, writable) -> View, borrowed */
+} lvpy_tiff_ctx;
+lv_view *lvpy_spec_open_tiff(void *ctx, const char *path, int64_t series,
+                             bool writable, lv_error *err);
+
+/* View methods defined outside viewtype.c (registered in its tables). */
+PyObject *lvpy_view_compute(ViewObject *self, PyObject *const *args,
+                            Py_ssize_t nargs, PyObject *kwnames);
+PyObject *lvpy_view_item(ViewObject *self, Py_ssize_t i);
+PyObject *lvpy_view_iter(ViewObject *self);
+PyObject *lvpy_view_get_strides(ViewObject *self, void *closure);
+PyObject *lvpy_view_get_array_interface(ViewObject *self, void *closure);
+PyObject *lvpy_view_dlpack(ViewObject *self, PyObject *const *args,
+                           Py_ssize_t nargs, PyObject *kwnames);
+PyObject *lvpy_view_dlpack_device(ViewObject *self, PyObject *unused);
+
 extern PyType_Spec lvpy_view_spec;
 extern PyType_Spec lvpy_plan_spec;
 

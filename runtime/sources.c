@@ -322,7 +322,7 @@ PyObject *lvpy_parse_spec(PyObject *cls, PyObject *const *args, Py_ssize_t nargs
     if (text == NULL)
         return NULL;
     int n = 0;
-    PyObject *r = NULL, *base = NULL;
+    PyObject *r = NULL, *base = NULL, *opener = NULL;
     for (Py_ssize_t k = 0; k < nkw; k++) {
         PyObject *key = PyTuple_GET_ITEM(kwnames, k);
         if (PyUnicode_CompareWithASCIIString(key, "base_dir") == 0) {
@@ -331,14 +331,27 @@ PyObject *lvpy_parse_spec(PyObject *cls, PyObject *const *args, Py_ssize_t nargs
                 goto done;
             continue;
         }
+        if (PyUnicode_CompareWithASCIIString(key, "open_tiff") == 0) {
+            opener = args[nargs + k] == Py_None ? NULL : args[nargs + k];
+            if (opener && !PyCallable_Check(opener)) {
+                PyErr_SetString(PyExc_TypeError, "parse: open_tiff must be a "
+                                "callable (path, series, writable) -> View");
+                goto done;
+            }
+            continue;
+        }
         bufs[n].name = PyUnicode_AsUTF8(key);
         bufs[n].source = bufs[n].name ? buffer_source(st, args[nargs + k]) : NULL;
         if (bufs[n].source == NULL)
             goto done;
         n++;
     }
-    lv_view *v = lv_spec_parse_at(text, (size_t)len,
-                                  base ? PyBytes_AS_STRING(base) : NULL, bufs, n, &err);
+    lvpy_tiff_ctx tiff = {st, opener};
+    lv_spec_opts opts = {.base_dir = base ? PyBytes_AS_STRING(base) : NULL,
+                         .buffers = bufs, .nbuffers = n,
+                         .open_tiff = opener ? lvpy_spec_open_tiff : NULL,
+                         .open_tiff_ctx = &tiff};
+    lv_view *v = lv_spec_parse_opts(text, (size_t)len, &opts, &err);
     r = v ? lvpy_view_new(st, (PyTypeObject *)cls, v, NULL)
           : lvpy_raise(st, &err);
 done:

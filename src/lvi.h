@@ -430,6 +430,8 @@ struct lvi_op {
     bool has_strides;
     char order;             /* source (contiguous order), reshape */
     int64_t offset;         /* source */
+    bool pages;             /* source made by lv_view_pages (pages.c) ... */
+    int64_t pages_series;   /* ... its TIFF series, or -1: no spec form */
     int axes[LV_MAXDIMS];   /* transpose, flip (naxes in ndim; -1 = all) */
     int axis;               /* reinterpret */
     int nitems;             /* index */

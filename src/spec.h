@@ -86,6 +86,8 @@ typedef struct spec_parser {
     const lv_spec_buffer *buffers;
     int nbuffers;
     const char *base_dir;   /* relative open_raw paths start here (or NULL) */
+    lv_open_tiff_fn open_tiff; /* the caller's TIFF reader (or NULL) */
+    void *open_tiff_ctx;
     spec_binding *binds;
     int nbinds, capbinds;   /* grown geometrically: specs may bind a lot */
     lv_error *err;

@@ -96,7 +96,7 @@ def multiscale(v, *, axes=(-2, -1), method="stride", max_edge=MAX_LEVEL_EDGE,
     shape (default: 512 x 512 tiles of the last two axes).
 
     >>> import lazyview as lv
-    >>> [a.shape for a in multiscale(lv.arange(10**8).reshape(10**4, 10**4))]
+    >>> [a.shape for a in lv.multiscale(lv.arange(10**8).reshape(10**4, 10**4))]
     [(10000, 10000), (5000, 5000), (2500, 2500), (1250, 1250)]
     """
     if not isinstance(v, _core.View):

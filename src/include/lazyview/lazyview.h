@@ -425,6 +425,28 @@ LV_API int lv_view_stage(const lv_view *v, int k, int64_t *offset, int *ndim,
 LV_API int lv_source_range_info(const lv_source *src, lv_range_info *out,
                                 lv_error *err);
 
+/* ----------------------------------------------------------- paged files */
+
+/*
+ * A view of npages equally laid-out pages of src (a memory or file source),
+ * the page axis first: element (p, i...) is at byte
+ * offsets[p] + sum(i[k] * strides[k]).  This is how TIFF stacks are viewed:
+ * the offsets come from the file's directory (the Python runtime reads them
+ * with tifffile).  Evenly spaced offsets make a strided view (one stride on
+ * the page axis: a zero-copy ndarray); irregular ones a gather over pages.
+ * Every page must lie inside src.  offsets is copied.  tiff_series >= 0
+ * says the view is series tiff_series of the TIFF file src maps, so that
+ * specs write it open_tiff(path, series=...); -1: no spec form (to_spec
+ * refuses).  Errors: LV_ETYPE (a range), LV_EVALUE (a page outside src, a
+ * negative extent), LV_EOVERFLOW, LV_ELIMIT (more than LV_MAXDIMS - 1 page
+ * axes), LV_ENOMEM.
+ */
+LV_API lv_view *lv_view_pages(lv_source *src, const lv_dtype *dt,
+                              int64_t npages, const int64_t *offsets,
+                              int ndim, const int64_t *shape,
+                              const int64_t *strides, int64_t tiff_series,
+                              lv_error *err);
+
 /* ------------------------------------------------------- code generation */
 
 typedef struct lv_emit_opts {
@@ -461,6 +483,18 @@ LV_API char *lv_emit_script(const lv_view *v, const lv_emit_opts *opts,
  * bindings; # comments.  The value of the last statement is the result.
  * The grammar is documented in docs/spec-language.md.
  */
+/*
+ * open_tiff(path, series=0, mode="r") in a spec needs a TIFF reader, which
+ * the core does not have: the caller supplies one in lv_spec_opts (the
+ * Python runtime does, with tifffile).  It receives the path (relative
+ * paths already joined to base_dir), the series and the mode, and returns
+ * the view (lv_view_pages with tiff_series = series) or NULL with err
+ * filled.  Without one, open_tiff is a located spec error.
+ */
+typedef lv_view *(*lv_open_tiff_fn)(void *ctx, const char *path,
+                                    int64_t series, bool writable,
+                                    lv_error *err);
+
 typedef struct lv_spec_buffer {
     const char *name;    /* as written in the spec */
     lv_source *source;   /* borrowed; the view takes its own reference */
@@ -483,6 +517,19 @@ LV_API lv_view *lv_spec_parse_at(const char *text, size_t len,
                                  const char *base_dir,
                                  const lv_spec_buffer *buffers, int nbuffers,
                                  lv_error *err);
+
+/* Everything lv_spec_parse_opts may be given; zero-initialise it. */
+typedef struct lv_spec_opts {
+    const char *base_dir;            /* as in lv_spec_parse_at, or NULL */
+    const lv_spec_buffer *buffers;   /* as in lv_spec_parse */
+    int nbuffers;
+    lv_open_tiff_fn open_tiff;       /* the TIFF reader, or NULL */
+    void *open_tiff_ctx;             /* its first argument */
+} lv_spec_opts;
+
+/* lv_spec_parse_at with every option; opts NULL means all defaults. */
+LV_API lv_view *lv_spec_parse_opts(const char *text, size_t len,
+                                   const lv_spec_opts *opts, lv_error *err);
 
 /* The spec that rebuilds v (one op per line).  A memory source is written
  * from_buffer(buffer, ...), to be supplied to lv_spec_parse under the name
