@@ -30,7 +30,6 @@ typedef struct lvpy_state {
     PyObject *SpecError;
     PyObject *dtype_cache;   /* user dtype argument -> DtypePair capsule */
     PyObject *text_cache;    /* lv dtype text -> numpy dtype */
-    PyObject *dtype_from_text; /* lazyview._dtypes.from_text, imported lazily */
     PyObject *lazy_hook;     /* lazyview._lazy.to_dask, imported lazily */
 } lvpy_state;
 

@@ -186,7 +186,6 @@ static int module_traverse(PyObject *m, visitproc visit, void *arg)
     Py_VISIT(st->SpecError);
     Py_VISIT(st->dtype_cache);
     Py_VISIT(st->text_cache);
-    Py_VISIT(st->dtype_from_text);
     Py_VISIT(st->lazy_hook);
     return 0;
 }
@@ -199,7 +198,6 @@ static int module_clear(PyObject *m)
     Py_CLEAR(st->SpecError);
     Py_CLEAR(st->dtype_cache);
     Py_CLEAR(st->text_cache);
-    Py_CLEAR(st->dtype_from_text);
     Py_CLEAR(st->lazy_hook);
     return 0;
 }

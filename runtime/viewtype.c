@@ -36,6 +36,16 @@ PyObject *lvpy_view_new(lvpy_state *st, lv_view *v, PyArray_Descr *descr)
     return (PyObject *)o;
 }
 
+/* Views come only from sources and ops (lvpy_view_new): a View made by
+ * calling the type would hold no core view.  Subclasses inherit this. */
+static PyObject *view_tp_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
+{
+    PyErr_Format(PyExc_TypeError, "cannot create '%.80s' instances directly: "
+                 "make a view with from_buffer, from_array, open_raw, arange, "
+                 "linspace or parse, then apply ops to it", tp->tp_name);
+    return NULL;
+}
+
 static void view_dealloc(ViewObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
@@ -602,6 +612,7 @@ static PyMethodDef view_methods[] = {
 };
 
 static PyType_Slot view_slots[] = {
+    {Py_tp_new, view_tp_new},
     {Py_tp_dealloc, view_dealloc},
     {Py_tp_repr, view_repr},
     {Py_tp_getset, view_getset},
