@@ -141,14 +141,14 @@ fail:
 /* A new core dtype with d's parts, or NULL with a Python exception. */
 static lv_dtype *lv_of_descr(lvpy_state *st, PyArray_Descr *d, int depth)
 {
-    if (depth > MAX_DEPTH) {
-        PyErr_Format(PyExc_ValueError, "dtype records nest deeper than %d",
-                     MAX_DEPTH);
-        return NULL;
-    }
     if (PyDataType_HASSUBARRAY(d)) {
         PyErr_Format(PyExc_TypeError, "sub-array dtype %R is not supported as "
                      "an element type; put the sub-array in the shape", d);
+        return NULL;
+    }
+    if (PyDataType_HASFIELDS(d) && depth > MAX_DEPTH) {
+        PyErr_Format(PyExc_ValueError, "dtype records nest deeper than %d",
+                     MAX_DEPTH);
         return NULL;
     }
     if (PyDataType_HASFIELDS(d))

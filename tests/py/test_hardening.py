@@ -132,3 +132,19 @@ def test_huge_virtual_sizes_do_not_allocate():
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50_000
     with pytest.raises(ValueError, match="overflows int64 bytes"):
         lv.arange(2**62)                           # 2^65 bytes: refused
+
+
+def test_view_type_makes_no_empty_views():
+    """View() used to make a View with no core view (a crash on first use)."""
+    makers = [lv.View, type(lv.arange(3)), lambda: lv.View.__new__(lv.View),
+              lambda: lv.View(1, dtype="u1")]
+    for make in makers:
+        with pytest.raises(TypeError, match="cannot create .*instances directly"):
+            make()
+    with pytest.raises(TypeError):
+        object.__new__(lv.View)
+    base = lv._core.View
+    if base.__flags__ & (1 << 10):          # Py_TPFLAGS_BASETYPE: subclasses too
+        sub = type("Sub", (base,), {"__init__": lambda self, *a: None})
+        with pytest.raises(TypeError, match="instances directly"):
+            sub()
