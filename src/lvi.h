@@ -140,6 +140,9 @@ LVI_HIDDEN void lvi_range_fill(const lv_view *v, int64_t pos, int64_t step,
                                int64_t count, char *out);
 /* LV_OK if a file source still holds all its bytes (always for others). */
 LVI_HIDDEN int lvi_source_check(const lv_source *src, lv_error *err);
+/* The LV_EOS error for a SIGBUS at addr while reading src (guard.h). */
+LVI_HIDDEN int lvi_source_fault(const lv_source *src, const char *addr,
+                                lv_error *err);
 
 /* ---------------------------------------------------------------- tables */
 
