@@ -385,21 +385,18 @@ static PyObject *view_array(ViewObject *self, PyObject *const *args,
     int copy = a[1] && a[1] != Py_None ? PyObject_IsTrue(a[1]) : 0;
     if (copy < 0)
         return NULL;
-    PyObject *arr = copy && !lv_view_is_strided(self->view)
-                    ? view_compute(self, NULL, 0, NULL)   /* asked for a copy */
-                    : lvpy_view_ndarray(self);
-    if (arr == NULL || ((a[0] == NULL || a[0] == Py_None) &&
-                        !(copy && lv_view_is_strided(self->view))))
+    /* a copy is asked for: made by the block accessor, which turns a
+     * shrinking file into OSError (NumPy's copy of the mapping would not) */
+    PyObject *arr = copy ? view_compute(self, NULL, 0, NULL)
+                         : lvpy_view_ndarray(self);
+    if (arr == NULL || a[0] == NULL || a[0] == Py_None)
         return arr;
     PyArray_Descr *d = NULL;
-    if (a[0] && a[0] != Py_None && !PyArray_DescrConverter(a[0], &d)) {
+    if (!PyArray_DescrConverter(a[0], &d)) {
         Py_DECREF(arr);
         return NULL;
     }
-    PyObject *c = PyArray_FromArray((PyArrayObject *)arr, d,
-                                    NPY_ARRAY_FORCECAST |
-                                    (copy && lv_view_is_strided(self->view)
-                                         ? NPY_ARRAY_ENSURECOPY : 0));
+    PyObject *c = PyArray_FromArray((PyArrayObject *)arr, d, NPY_ARRAY_FORCECAST);
     Py_DECREF(arr);
     return c;
 }
