@@ -283,11 +283,35 @@ static void pair_out(PyObject *cap, lv_dtype **lv, PyArray_Descr **descr)
     Py_INCREF(p->descr);
 }
 
+PyArray_Descr *lvpy_numpy_dtype(PyObject *arg)
+{
+    PyArray_Descr *d = NULL;
+    if (PyArray_DescrConverter(arg, &d))
+        return d;
+    if (!PyErr_ExceptionMatches(PyExc_TypeError) &&
+        !PyErr_ExceptionMatches(PyExc_ValueError))
+        return NULL;
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    PyObject *msg = value ? PyObject_Str(value) : NULL;
+    PyObject *given = msg ? lvpy_short_repr(arg) : NULL;
+    if (given)
+        PyErr_Format(PyExc_TypeError, "dtype %U is not understood by NumPy "
+                     "(%U)", given, msg);
+    Py_XDECREF(msg);
+    Py_XDECREF(given);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    return NULL;
+}
+
 /* The pair for a user's argument, not cached under the argument yet. */
 static PyObject *pair_of_arg(lvpy_state *st, PyObject *arg)
 {
-    PyArray_Descr *d = NULL;
-    if (!PyArray_DescrConverter(arg, &d))
+    PyArray_Descr *d = lvpy_numpy_dtype(arg);
+    if (d == NULL)
         return NULL;
     lv_dtype *lv = lv_of_descr(st, d, 1);
     PyObject *cap = lv ? pair_for(st, lv, d) : NULL;

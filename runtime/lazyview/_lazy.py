@@ -17,7 +17,7 @@ accepted too.
 import functools
 import itertools
 
-from . import _core, _portable
+from . import _args, _core, _portable
 
 
 def auto_chunks(shape):
@@ -26,11 +26,9 @@ def auto_chunks(shape):
 
 
 def chunks_for(shape, chunks, dtype):
-    """Dask chunks for an array of `shape` from 'auto', None or a dask spec."""
-    from dask.array.core import normalize_chunks
-    if chunks is None or (isinstance(chunks, str) and chunks == "auto"):
-        chunks = auto_chunks(shape)
-    return normalize_chunks(chunks, tuple(shape), dtype=dtype)
+    """Dask chunks for an array of `shape` from 'auto', None or a dask spec
+    (checked: a bad spec raises ValueError or TypeError naming chunks)."""
+    return _args.chunks(shape, chunks, dtype)
 
 
 _counter = itertools.count()

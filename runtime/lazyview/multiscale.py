@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from . import _core, _lazy, _portable
+from . import _args, _core, _lazy, _portable
 
 MAX_LEVEL_EDGE = 2048  # the coarsest level fits a screen tile along each axis
 
@@ -21,16 +21,6 @@ def level_count(shape, axes, max_edge=MAX_LEVEL_EDGE):
     edge = max((shape[a] for a in axes), default=0)
     return 1 + max(0, math.ceil(math.log2(edge / max_edge))) if edge > max_edge else 1
 
-
-def _norm_axes(v, axes):
-    norm = []
-    for a in axes:
-        if not -v.ndim <= a < v.ndim:
-            raise ValueError(f"axis {a} is out of bounds for a view of {v.ndim} dimensions")
-        norm.append(a % v.ndim)
-    if len(set(norm)) != len(norm):
-        raise ValueError("repeated axis in axes")
-    return tuple(norm)
 
 
 def _mean_dtype(dt):
@@ -59,9 +49,9 @@ def multiscale(v, *, axes=(-2, -1), method="stride", chunks="auto",
     """
     if not isinstance(v, _core.View):
         raise TypeError(f"multiscale needs a lazyview.View, not {type(v).__name__}")
-    if method not in ("stride", "mean"):
-        raise ValueError("method must be 'stride' or 'mean'")
-    axes = _norm_axes(v, axes)
+    method = _args.choice(method, "method", ("stride", "mean"))
+    max_edge = _args.positive(max_edge, "max_edge")
+    axes = _args.axes(axes, v.ndim)
     if not axes:
         raise ValueError("multiscale needs at least one axis to halve")
     if method == "mean" and v.dtype.kind not in "biuf":
