@@ -381,15 +381,33 @@ static int lex_one(lexer *lx)
     return lex_punct(lx);
 }
 
-/* Reports the NUL byte at text[off] at its own line and column. */
-static int lex_nul(lexer *lx, size_t off)
+/* Moves to text[off], counting lines and columns. */
+static void walk_to(lexer *lx, size_t off)
 {
     for (; lx->pos < off; lx->pos++) {
         lx->col = lx->s[lx->pos] == '\n' ? 1 : lx->col + 1;
         lx->line += lx->s[lx->pos] == '\n';
     }
+}
+
+/* Reports the NUL byte at text[off] at its own line and column. */
+static int lex_nul(lexer *lx, size_t off)
+{
+    walk_to(lx, off);
     advance(lx, 1);
     return lex_fail(lx, off, "NUL byte in the spec");
+}
+
+/* Reports a spec over the size limit at the first byte past it (a located
+ * LV_ELIMIT, so that callers report it like any other spec error). */
+static int lex_too_long(lexer *lx)
+{
+    char what[96];
+    snprintf(what, sizeof what, "the spec is %zu bytes; at most %d are "
+             "accepted", lx->len, LV_SPEC_MAX_BYTES);
+    walk_to(lx, LV_SPEC_MAX_BYTES);
+    advance(lx, 1);
+    return lex_fail_code(lx, LV_SPEC_MAX_BYTES, LV_ELIMIT, what);
 }
 
 /* Python's message for a bracket left open at the end: at the bracket. */
@@ -405,8 +423,7 @@ int lvi_spec_lex(const char *text, size_t len, spec_tokens *toks, lv_error *err)
     lexer lx = {.s = text, .len = len, .line = 1, .col = 1, .toks = toks,
                 .err = err, .text = text};
     if (len > LV_SPEC_MAX_BYTES)
-        return LVI_ERR(err, LV_ELIMIT, "spec is %zu bytes; at most %d are "
-                       "accepted", len, LV_SPEC_MAX_BYTES);
+        return lex_too_long(&lx);
     const char *nul = memchr(text, '\0', len);
     if (nul)
         return lex_nul(&lx, (size_t)(nul - text));

@@ -786,13 +786,17 @@ static void test_bracket_depth_limit(void **state)
     check_error(text, (size_t)k, LV_ELIMIT, 2, 10 + 64, "brackets nest deeper");
 }
 
-/* The size limit: one byte over is LV_ELIMIT without a position. */
+/* The size limit: one byte over is LV_ELIMIT located at that byte (so the
+ * Python face raises SpecError, as for any spec). */
 static void test_oversize_spec(void **state)
 {
     size_t n = (size_t)LV_SPEC_MAX_BYTES + 1;
     char *text = malloc(n);
     memset(text, ' ', n);
-    check_error(text, n, LV_ELIMIT, 0, 0, "at most 67108864");
+    check_error(text, n, LV_ELIMIT, 1, LV_SPEC_MAX_BYTES + 1, "at most 67108864");
+    text[0] = '\n';
+    text[10] = '\n';
+    check_error(text, n, LV_ELIMIT, 3, LV_SPEC_MAX_BYTES - 10, "at most 67108864");
     free(text);
 }
 
