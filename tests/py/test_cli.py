@@ -141,7 +141,7 @@ def test_relative_paths_in_a_spec_start_at_its_folder(tmp_path):
     (["emit", "{spec}", "--chunks", "2,2,2"], 1, "has 3 entries but the view has 2 axes"),
     (["emit", "{spec}", "--chunks", "0,5"], 1, "chunk size 0 on axis 0 is not positive"),
     (["emit", "{spec}", "--chunks", "x"], 2, "--chunks takes integers"),
-    (["emit", "{spec}", "--chunks", "-5,1"], 1, "chunk size -5 on axis 0 is not positive"),
+    (["emit", "{spec}", "--chunks=-5,1"], 1, "chunk size -5 on axis 0 is not positive"),
     (["emit", "{spec}", "-o", "{dir}"], 1, "Is a directory"),
     (["view", "{spec}", "--method", "median"], 2, "invalid choice"),
 ])
