@@ -165,9 +165,10 @@ static void type_parts(const char *t, bool marked, char *kind, int64_t *size)
             *kind = NAMES[k].kind;
             *size = NAMES[k].size;
         }
+    if (*kind != 0 || t[0] == '\0' || !strchr("biufcSUV", t[0]))
+        return;
     size_t digits = strlen(t + 1);
-    if (*kind != 0 || t[0] == '\0' || !strchr("biufcSUV", t[0]) || digits == 0 ||
-        digits > 10 || strspn(t + 1, "0123456789") != digits)
+    if (digits == 0 || digits > 10 || strspn(t + 1, "0123456789") != digits)
         return;
     *kind = t[0];
     *size = strtoll(t + 1, NULL, 10);

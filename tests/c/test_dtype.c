@@ -230,6 +230,7 @@ static const ecase ERROR_CASES[] = {
     E("err_name_beyond_unicode", "[('\\U00110000', 'u1')]", LV_ETYPE,
       "unknown escape"),
     E("err_name_short_u_escape", "[('\\u20', 'u1')]", LV_ETYPE, "unknown escape"),
+    E("err_record_empty_type_string", "[('r', '')]", LV_ETYPE, NOT_UNDERSTOOD),
     E("err_name_not_utf8", "[('\xff', 'u1')]", LV_ETYPE, "not UTF-8"),
     E("err_name_raw_surrogate", "[('\xed\xa0\x80', 'u1')]", LV_ETYPE, "not UTF-8"),
     E("err_name_overlong_utf8", "[('\xc0\xaf', 'u1')]", LV_ETYPE, "not UTF-8"),
