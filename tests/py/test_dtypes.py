@@ -113,3 +113,15 @@ def test_the_extension_imports_no_python_helper():
     assert "lazyview._dtypes" not in sys.modules
     lv.from_buffer(bytearray(4), [("r", "u1"), ("g", "u1")], 2).T.dtype
     assert "lazyview._dtypes" not in sys.modules
+
+
+@pytest.mark.parametrize("dt", ["S3", ">U2", [("s", "S2"), ("u", "<U1"), ("", "V2")]])
+def test_bytes_and_text_files_reach_scripts(dt, tmp_path):
+    dt = np.dtype(dt)
+    path = tmp_path / "t.raw"
+    path.write_bytes(bytes(range(97, 123)) * (dt.itemsize * 12 // 26 + 1))
+    want = np.fromfile(path, dt, count=12).reshape(3, 4)
+    v = lv.open_raw(path, dt, (3, 4)).T[::-1]
+    for portable in (False, True):
+        got = np.asarray(codegen.run_script(v.to_script(portable=portable)))
+        assert got.dtype == dt and got.tobytes() == want.T[::-1].tobytes()
