@@ -31,7 +31,11 @@ CODEGEN_SRC := $(sort $(wildcard codegen/*.c) codegen/templates_gen.c)
 TEMPLATES := $(wildcard codegen/templates/*.tmpl) runtime/lazyview/_portable.py
 LIB_SRC := $(CORE_SRC) $(CODEGEN_SRC)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CHK_OBJ := $(LIB_SRC:%.c=$(BUILD)/chk/%.o)
 SAN_OBJ := $(LIB_SRC:%.c=$(BUILD)/san/%.o)
+# Invariants (LVI_ASSERT, lvi_view_check) are live in the test, sanitizer
+# and fuzz builds; the release library and the extension leave them out.
+CHECKS := -DLV_CHECKS
 HEADERS := $(wildcard src/*.h src/include/lazyview/*.h codegen/*.h)
 EXTRA_DEPS := $(TEMPLATES)
 
@@ -65,29 +69,40 @@ $(BUILD)/obj/%.o: %.c $(HEADERS)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS_CORE) $(OPT) -c $< -o $@
 
+$(BUILD)/chk/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	@echo "  CC-CHK  $<"
+	@$(CC) $(CFLAGS_CORE) $(CHECKS) $(OPT) -c $< -o $@
+
 $(BUILD)/san/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	@echo "  CC-SAN  $<"
-	@$(CC) $(CFLAGS_CORE) -O1 -g $(SAN) -c $< -o $@
+	@$(CC) $(CFLAGS_CORE) $(CHECKS) -O1 -g $(SAN) -c $< -o $@
 
 $(BUILD)/liblazyview.a: $(LIB_OBJ)
 	@echo "  AR      $@"
-	@ar rcs $@ $^
+	@rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/liblazyview-chk.a: $(CHK_OBJ)
+	@echo "  AR      $@"
+	@rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/liblazyview.so: $(LIB_OBJ)
 	@echo "  LD      $@"
 	@$(CC) -shared -o $@ $^ -lm -lpthread
 
-$(BUILD)/tests/%: tests/c/%.c $(BUILD)/liblazyview.a tests/c/oracle.h tests/c/cases.h tests/c/rng.h | $(STAMP_APT)
-	@mkdir -p $(dir $@)
-	@echo "  TEST    $@"
-	@$(CC) $(CSTD) $(WARN) -O1 -g -Isrc -Isrc/include -Icodegen -Itests/c $< \
-	    $(BUILD)/liblazyview.a -lcmocka -lm -lpthread -o $@
+TEST_HDRS := $(wildcard tests/c/*.h)
 
-$(BUILD)/tests-san/%: tests/c/%.c $(SAN_OBJ) tests/c/oracle.h tests/c/cases.h tests/c/rng.h | $(STAMP_APT)
+$(BUILD)/tests/%: tests/c/%.c $(BUILD)/liblazyview-chk.a $(TEST_HDRS) | $(STAMP_APT)
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
-	@$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc -Isrc/include -Icodegen -Itests/c $< \
+	@$(CC) $(CSTD) $(WARN) $(CHECKS) -O1 -g -Isrc -Isrc/include -Icodegen -Itests/c $< \
+	    $(BUILD)/liblazyview-chk.a -lcmocka -lm -lpthread -o $@
+
+$(BUILD)/tests-san/%: tests/c/%.c $(SAN_OBJ) $(TEST_HDRS) | $(STAMP_APT)
+	@mkdir -p $(dir $@)
+	@echo "  TEST    $@"
+	@$(CC) $(CSTD) $(WARN) $(CHECKS) -O1 -g $(SAN) -Isrc -Isrc/include -Icodegen -Itests/c $< \
 	    $(SAN_OBJ) -lcmocka -lm -lpthread -o $@
 
 test: deps lib ext ctest ctest-san pytest pytest-san
@@ -105,7 +120,7 @@ ASAN_RT = $(shell $(CC) -print-file-name=libasan.so):$(shell $(CC) -print-file-n
 pytest-san: ext
 	@echo "  BUILD   $(SAN_PY) (extension under ASan+UBSan)"
 	@mkdir -p $(SAN_PY)/lazyview
-	@CC=$(CC) CFLAGS="-O1 -g $(SAN)" LDFLAGS="-fsanitize=address,undefined" \
+	@CC=$(CC) CFLAGS="-O1 -g $(SAN) $(CHECKS)" LDFLAGS="-fsanitize=address,undefined" \
 	    $(VPY) setup.py -q build_ext --build-lib $(SAN_PY) --build-temp $(BUILD)/san-py-tmp \
 	    >/dev/null 2>&1 || (echo "sanitizer build failed"; exit 1)
 	@cp runtime/lazyview/*.py runtime/lazyview/napari.yaml $(SAN_PY)/lazyview/
@@ -138,7 +153,7 @@ FUZZ_BINS := $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(HEADERS) | $(STAMP_APT)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
-	@clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	@clang -g -O1 $(CHECKS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	    -Isrc -Isrc/include -Icodegen \
 	    $< $(LIB_SRC) -lm -lpthread -o $@
 

@@ -22,7 +22,7 @@ core = Extension(
     depends=headers,  # a changed header rebuilds every object
     include_dirs=["src", "src/include", "codegen", "runtime", np.get_include()],
     extra_compile_args=["-std=c11", "-fvisibility=hidden", "-ffp-contract=off",
-                        "-Wall", "-Wextra", "-Wno-unused-parameter",
+                        "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter",
                         "-Wno-missing-field-initializers", "-Wno-cast-function-type"],
     define_macros=[("_POSIX_C_SOURCE", "200809L")],
     libraries=["m", "pthread"],

@@ -3,7 +3,9 @@
  *
  * The header template is rendered first and handed to the main template
  * as a raw fragment, so every script starts with the same comment block
- * (spec, explanation, how to regenerate).  Templates are compiled from the
+ * (spec, explanation, how to regenerate); the numpy helpers portable
+ * scripts carry are added to the recipe here, where the embedded files
+ * live.  Templates are compiled from the
  * embedded text on each call: they are small, and it keeps the module
  * free of global state.
  */
@@ -11,7 +13,8 @@
 
 #include "emit.h"
 
-const lvi_resource *lvi_resource_get(const char *name)
+/* The embedded file called name, or NULL. */
+static const lvi_resource *resource(const char *name)
 {
     for (const lvi_resource *r = lvi_resources; r->name; r++)
         if (strcmp(r->name, name) == 0)
@@ -22,7 +25,7 @@ const lvi_resource *lvi_resource_get(const char *name)
 /* Renders the embedded template `name` with data. */
 static char *render(const char *name, const lv_tpl_data *data, lv_error *err)
 {
-    const lvi_resource *r = lvi_resource_get(name);
+    const lvi_resource *r = resource(name);
     if (r == NULL) {
         LVI_ERR(err, LV_ETEMPLATE, "template %s is not embedded", name);
         return NULL;
@@ -39,8 +42,11 @@ char *lv_emit_script(const lv_view *v, const lv_emit_opts *opts, lv_error *err)
     lv_tpl_data *recipe = lvi_recipe_build(v, opts ? opts : &none, err);
     if (recipe == NULL)
         return NULL;
+    const lvi_resource *h = resource("_portable.py");
     char *script = NULL, *header = render("header.py.tmpl", recipe, err);
-    if (header && lv_tpl_set(recipe, "header", lv_tpl_str(header)) == LV_OK)
+    if (header && lv_tpl_set(recipe, "header", lv_tpl_str(header)) == LV_OK &&
+        lv_tpl_set(recipe, "helpers", h ? lv_tpl_strn(h->text, h->len)
+                                        : lv_tpl_str("")) == LV_OK)
         script = render(opts && opts->portable ? "portable.py.tmpl"
                                                : "native.py.tmpl", recipe, err);
     else if (header)

@@ -23,9 +23,6 @@ typedef struct lvi_resource {
 /* Every embedded file, ending with a {NULL, 0, NULL} entry. */
 LVI_HIDDEN extern const lvi_resource lvi_resources[];
 
-/* The embedded file called name, or NULL. */
-LVI_HIDDEN const lvi_resource *lvi_resource_get(const char *name);
-
 /* The recipe for v (caller frees with lv_tpl_data_free), or NULL with err
  * set: LV_EVALUE for views a script cannot reach (in-process memory). */
 LVI_HIDDEN lv_tpl_data *lvi_recipe_build(const lv_view *v,

@@ -7,9 +7,11 @@
  * F-order reshape of a whole integer range: dask's own arange and
  * reshape, chunked so that no rechunk happens), or "blocks" (anything else
  * over a file or a range: the stages of the index map, evaluated per chunk
- * by the numpy helpers).  It reads the view through the public plan API
- * only.  Numbers are data, never text pasted into code, except tuples of
- * integers the recipe formats itself.
+ * by the numpy helpers).  It branches on the view's plan (lv_view_plan),
+ * the one decision every consumer shares, and reads it through the public
+ * API only.  Numbers are data, never text pasted into code, except tuples
+ * of integers the recipe formats itself.  The embedded files (templates,
+ * helpers) are emit.c's business, not the recipe's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,8 +75,8 @@ static lv_tpl_data *lines(const char *text, size_t width)
     return l;
 }
 
-static void common(rb *b, const lv_view *v, const lv_emit_opts *o,
-                   const int64_t *chunks, lv_error *err)
+static void common(rb *b, const lv_view *v, const lv_plan *p,
+                   const lv_emit_opts *o, const int64_t *chunks, lv_error *err)
 {
     const lv_dtype *dt = lv_view_dtype(v);
     char title[1024], shape[400];
@@ -99,7 +101,7 @@ static void common(rb *b, const lv_view *v, const lv_emit_opts *o,
     put(b, "dtype_text", lv_tpl_str(lv_dtype_str(dt)));
     put(b, "dtype_literal", lv_tpl_str(lv_dtype_str(dt)));
     put(b, "dtype_is_record", lv_tpl_bool(lv_dtype_str(dt)[0] == '['));
-    put(b, "strided", lv_tpl_bool(lv_view_is_strided(v)));
+    put(b, "strided", lv_tpl_bool(lv_plan_kind(p) == LV_PLAN_STRIDED));
     lv_free(spec);
     lv_free(why);
 }
@@ -116,24 +118,28 @@ static void file_fields(rb *b, const lv_source *src)
     put(b, "mode", lv_tpl_str(lv_source_writable(src) ? "r+" : "r"));
 }
 
-static void memmap(rb *b, const lv_view *v, const lv_layout *lay)
+static void memmap(rb *b, const lv_plan *p)
 {
+    lv_layout lay;
+    lv_plan_layout(p, &lay, NULL); /* a STRIDED plan always has one */
     put(b, "is_memmap", lv_tpl_bool(true));
-    file_fields(b, lv_view_source(v));
-    put(b, "offset", lv_tpl_int(lay->offset));
-    put(b, "strides_tuple", tuple_text(lay->ndim, lay->strides));
+    file_fields(b, lv_plan_source(p));
+    put(b, "offset", lv_tpl_int(lay.offset));
+    put(b, "strides_tuple", tuple_text(lay.ndim, lay.strides));
 }
 
-/* 'C' or 'F' when v is the whole integer range reshaped in that order. */
-static char reshaped_range(const lv_view *v, const lv_range_info *r)
+/* 'C' or 'F' when the plan is the whole integer range reshaped in that
+ * order. */
+static char reshaped_range(const lv_plan *p, const lv_range_info *r)
 {
-    int n = lv_view_ndim(v);
-    const int64_t *shape = lv_view_shape(v);
+    int n = lv_plan_ndim(p);
+    const int64_t *shape = lv_plan_shape(p);
     int64_t off, st[LV_MAXDIMS];
-    char kind = lv_dtype_kind(lv_view_dtype(v));
+    char kind = lv_dtype_kind(lv_plan_dtype(p));
     if (r->linspace || (kind != 'i' && kind != 'u') || r->args[0].is_float ||
-        r->args[1].is_float || r->args[2].is_float || lv_view_size(v) != r->n ||
-        r->n == 0 || lv_view_affine(v, &off, st, NULL) != LV_OK || off != 0)
+        r->args[1].is_float || r->args[2].is_float ||
+        lvi_prod(n, shape) != r->n || r->n == 0 ||
+        !lv_plan_affine(p, &off, st) || off != 0)
         return 0;
     for (int pass = 0; pass < 2; pass++) {
         int64_t s = 1;
@@ -149,11 +155,11 @@ static char reshaped_range(const lv_view *v, const lv_range_info *r)
     return 0;
 }
 
-static void arange(rb *b, const lv_view *v, const lv_range_info *r, char order,
+static void arange(rb *b, const lv_plan *p, const lv_range_info *r, char order,
                    const int64_t *chunks)
 {
-    int n = lv_view_ndim(v);
-    const int64_t *shape = lv_view_shape(v);
+    int n = lv_plan_ndim(p);
+    const int64_t *shape = lv_plan_shape(p);
     int64_t rev[LV_MAXDIMS], axes[LV_MAXDIMS], flat = 1;
     int slow = order == 'C' ? 0 : n - 1; /* the only chunked axis */
     for (int e = 0; e < n; e++) {
@@ -171,7 +177,7 @@ static void arange(rb *b, const lv_view *v, const lv_range_info *r, char order,
     put(b, "axes_rev_tuple", tuple_text(n, axes));
 }
 
-static lv_tpl_data *stage_data(const lv_view *v, int k)
+static lv_tpl_data *stage_data(const lv_plan *p, int k)
 {
     lv_plan_axis ax[LV_MAXDIMS];
     int64_t off;
@@ -179,7 +185,7 @@ static lv_tpl_data *stage_data(const lv_view *v, int k)
     rb s = {lv_tpl_object(), true};
     lv_tpl_data *axes = lv_tpl_list();
     if (s.obj == NULL || axes == NULL ||
-        lv_view_stage(v, k, &off, &nd, ax, NULL) != LV_OK) {
+        lv_plan_stage(p, k, &off, &nd, ax, NULL) != LV_OK) {
         lv_tpl_data_free(s.obj);
         lv_tpl_data_free(axes);
         return NULL;
@@ -231,51 +237,52 @@ static lv_tpl_data *rule_data(const lv_range_info *r)
     return b.obj;
 }
 
-static void blocks(rb *b, const lv_view *v, const lv_range_info *r)
+static void blocks(rb *b, const lv_plan *p, const lv_range_info *r)
 {
     lv_tpl_data *stages = lv_tpl_list();
-    for (int k = 0; stages && k < lv_view_nstages(v); k++)
-        if (lv_tpl_append(stages, stage_data(v, k)) != LV_OK)
+    for (int k = 0; stages && k < lv_plan_nstages(p); k++)
+        if (lv_tpl_append(stages, stage_data(p, k)) != LV_OK)
             b->ok = false;
     put(b, "is_blocks", lv_tpl_bool(true));
     put(b, "stages", stages);
     put(b, "from_file", lv_tpl_bool(r == NULL));
     if (r == NULL)
-        file_fields(b, lv_view_source(v));
+        file_fields(b, lv_plan_source(p));
     else
         put(b, "rule", rule_data(r));
 }
 
-static int portable(rb *b, const lv_view *v, const int64_t *chunks, lv_error *err)
+/* The construction of a portable script, by the plan's kind: strided
+ * views of a file are an ndarray over np.memmap, a whole integer range
+ * reshaped is dask's arange, anything else is blocks over the program. */
+static int portable(rb *b, const lv_plan *p, const int64_t *chunks,
+                    lv_error *err)
 {
     static const char *const flags[] = {"is_memmap", "is_arange", "is_blocks",
                                         "order_f", "from_file"};
-    const lv_source *src = lv_view_source(v);
-    lv_layout lay;
     lv_range_info r;
     char order = 0;
-    bool record = lv_dtype_str(lv_view_dtype(v))[0] == '[';
+    bool record = lv_dtype_str(lv_plan_dtype(p))[0] == '[';
     for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)
         put(b, flags[k], lv_tpl_bool(false)); /* each kind sets its own */
-    if (lv_source_kind(src) == LV_SOURCE_RANGE) {
-        lv_source_range_info(src, &r, NULL);
-        order = reshaped_range(v, &r);
+    switch (lv_plan_kind(p)) {
+    case LV_PLAN_STRIDED:
+        memmap(b, p);
+        break;
+    case LV_PLAN_RANGE:
+        lv_plan_range(p, &r, NULL);
+        order = reshaped_range(p, &r);
         if (order)
-            arange(b, v, &r, order, chunks);
+            arange(b, p, &r, order, chunks);
         else
-            blocks(b, v, &r);
-    } else if (lv_view_layout(v, &lay, NULL) == LV_OK) {
-        memmap(b, v, &lay);
-    } else {
-        blocks(b, v, NULL);
+            blocks(b, p, &r);
+        break;
+    default:
+        blocks(b, p, NULL);
     }
-    bool is_memmap = lv_source_kind(src) != LV_SOURCE_RANGE &&
-                     lv_view_is_strided(v);
-    bool helpers = record || !(is_memmap || order);
-    const lvi_resource *h = lvi_resource_get("_portable.py");
+    bool is_memmap = lv_plan_kind(p) == LV_PLAN_STRIDED;
     put(b, "uses_dask", lv_tpl_bool(!is_memmap));
-    put(b, "uses_helpers", lv_tpl_bool(helpers));
-    put(b, "helpers", h ? lv_tpl_strn(h->text, h->len) : NULL);
+    put(b, "uses_helpers", lv_tpl_bool(record || !(is_memmap || order)));
     return b->ok ? LV_OK : LVI_ERR(err, LV_ENOMEM, "out of memory");
 }
 
@@ -311,15 +318,19 @@ lv_tpl_data *lvi_recipe_build(const lv_view *v, const lv_emit_opts *o,
     }
     if (check_chunks(v, o, chunks, err) != LV_OK)
         return NULL;
-    rb b = {lv_tpl_object(), true};
-    if (b.obj == NULL)
-        return LVI_NOMEM(err);
+    lv_plan *p = lv_view_plan(v, err);
+    rb b = {p ? lv_tpl_object() : NULL, true};
+    if (b.obj == NULL) {
+        lv_plan_free(p);
+        return p ? LVI_NOMEM(err) : NULL;
+    }
     lv_error local = {0};
-    common(&b, v, o, chunks, &local);
+    common(&b, v, p, o, chunks, &local);
     int rc = b.ok ? LV_OK : LVI_ERR(err, local.code ? local.code : LV_ENOMEM,
                                     "%s", local.code ? local.message : "out of memory");
     if (rc == LV_OK && o->portable)
-        rc = portable(&b, v, chunks, err);
+        rc = portable(&b, p, chunks, err);
+    lv_plan_free(p);
     if (rc != LV_OK) {
         lv_tpl_data_free(b.obj);
         return NULL;

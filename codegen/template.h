@@ -48,6 +48,10 @@
 extern "C" {
 #endif
 
+/* The templater is internal to the library: its functions are not
+ * exported from liblazyview.so (tests and fuzzers link it statically). */
+#define LV_TPL_API __attribute__((visibility("hidden")))
+
 #define LV_TPL_MAX_BYTES (1 << 20)       /* longest template text */
 #define LV_TPL_MAX_DEPTH 32              /* deepest section nesting */
 #define LV_TPL_MAX_OUTPUT (64 << 20)     /* longest rendered output */
@@ -70,19 +74,19 @@ typedef struct lv_tpl lv_tpl; /* a compiled template (token array) */
  * LV_TPL_MAX_BYTES or sections nested deeper than LV_TPL_MAX_DEPTH,
  * LV_ENOMEM, LV_EVALUE for NULL text with len > 0.
  */
-LV_API lv_tpl *lv_tpl_compile(const char *text, size_t len, const char *name,
+LV_TPL_API lv_tpl *lv_tpl_compile(const char *text, size_t len, const char *name,
                               lv_error *err);
 /* Frees t; NULL is a no-op. */
-LV_API void lv_tpl_free(lv_tpl *t);
+LV_TPL_API void lv_tpl_free(lv_tpl *t);
 /* The name given to lv_tpl_compile.  Borrowed; lives as long as t. */
-LV_API const char *lv_tpl_name(const lv_tpl *t);
+LV_TPL_API const char *lv_tpl_name(const lv_tpl *t);
 /*
  * The token array as text, one token a line: "LINE:COL KIND 'TEXT'" (text
  * tokens show the bytes they will write, after standalone-line removal;
  * empty ones are left out).  For tests and debugging.  Caller frees with
  * lv_free; NULL only when out of memory.
  */
-LV_API char *lv_tpl_dump(const lv_tpl *t);
+LV_TPL_API char *lv_tpl_dump(const lv_tpl *t);
 
 /* ----------------------------------------------------------- the model */
 
@@ -130,7 +134,7 @@ struct lv_tpl_model {
  * LV_TPL_MAX_STEPS tokens visited), LV_ENOMEM, LV_EVALUE (a NULL
  * argument).  line and col give the tag being rendered.
  */
-LV_API char *lv_tpl_render_model(const lv_tpl *t, const lv_tpl_model *model,
+LV_TPL_API char *lv_tpl_render_model(const lv_tpl *t, const lv_tpl_model *model,
                                  const void *root, size_t *outlen,
                                  lv_error *err);
 
@@ -144,14 +148,14 @@ typedef struct lv_tpl_data lv_tpl_data; /* a node of the default tree */
  * lv_tpl_str copies the NUL-terminated s; lv_tpl_strn copies n bytes of s
  * (NULs included).  A NULL s gives NULL.
  */
-LV_API lv_tpl_data *lv_tpl_object(void);
-LV_API lv_tpl_data *lv_tpl_list(void);
-LV_API lv_tpl_data *lv_tpl_str(const char *s);
-LV_API lv_tpl_data *lv_tpl_strn(const char *s, size_t n);
-LV_API lv_tpl_data *lv_tpl_int(int64_t v);
-LV_API lv_tpl_data *lv_tpl_float(double v);
-LV_API lv_tpl_data *lv_tpl_bool(bool v);
-LV_API lv_tpl_data *lv_tpl_none(void);
+LV_TPL_API lv_tpl_data *lv_tpl_object(void);
+LV_TPL_API lv_tpl_data *lv_tpl_list(void);
+LV_TPL_API lv_tpl_data *lv_tpl_str(const char *s);
+LV_TPL_API lv_tpl_data *lv_tpl_strn(const char *s, size_t n);
+LV_TPL_API lv_tpl_data *lv_tpl_int(int64_t v);
+LV_TPL_API lv_tpl_data *lv_tpl_float(double v);
+LV_TPL_API lv_tpl_data *lv_tpl_bool(bool v);
+LV_TPL_API lv_tpl_data *lv_tpl_none(void);
 
 /*
  * Sets obj[key] = value (key copied; a member with the same key is
@@ -164,17 +168,17 @@ LV_API lv_tpl_data *lv_tpl_none(void);
  * LV_EVALUE.  Members keep their insertion order; lookup is linear, and
  * the cycle check walks obj's ancestors (build deep chains bottom-up).
  */
-LV_API int lv_tpl_set(lv_tpl_data *obj, const char *key, lv_tpl_data *value);
+LV_TPL_API int lv_tpl_set(lv_tpl_data *obj, const char *key, lv_tpl_data *value);
 /* Appends value to list; ownership and errors as lv_tpl_set. */
-LV_API int lv_tpl_append(lv_tpl_data *list, lv_tpl_data *value);
+LV_TPL_API int lv_tpl_append(lv_tpl_data *list, lv_tpl_data *value);
 /* Frees d and everything it holds (iteratively: any depth is fine).  NULL
  * is a no-op.  d must be a root (not inside a container). */
-LV_API void lv_tpl_data_free(lv_tpl_data *d);
+LV_TPL_API void lv_tpl_data_free(lv_tpl_data *d);
 /* The vtable that reads lv_tpl_data trees; static, never freed. */
-LV_API const lv_tpl_model *lv_tpl_data_model(void);
+LV_TPL_API const lv_tpl_model *lv_tpl_data_model(void);
 
 /* lv_tpl_render_model(t, lv_tpl_data_model(), data, NULL, err). */
-LV_API char *lv_tpl_render(const lv_tpl *t, const lv_tpl_data *data,
+LV_TPL_API char *lv_tpl_render(const lv_tpl *t, const lv_tpl_data *data,
                            lv_error *err);
 
 /* ------------------------------------------------------------ internals */
@@ -249,16 +253,11 @@ LVI_HIDDEN int lvi_tpl_tok_error(lv_error *err, const lv_tpl *t,
 LVI_HIDDEN char *lvi_tpl_quote(char *buf, size_t size, const char *s,
                                size_t n);
 
-/* Allocation used by the whole templater, with fault injection for tests:
- * when lvi_tpl_fault_countdown > 0 it is decremented on each allocation and
- * the allocation that brings it to 0 fails (SQLite's faultsim, cut down).
- * Not thread-safe while a test arms it; 0 (the default) disables it. */
-LVI_HIDDEN extern long lvi_tpl_fault_countdown;
+/* Allocation: the core's lvi_malloc/lvi_realloc (src/alloc.c), whose
+ * lvi_fault_countdown lets tests fail each allocation in turn. */
 /* The renderer's step limit: LV_TPL_MAX_STEPS unless a fuzzer lowers it to
  * keep pathological loops fast (same code path, smaller number). */
 LVI_HIDDEN extern long lvi_tpl_step_limit;
-LVI_HIDDEN void *lvi_tpl_malloc(size_t n);
-LVI_HIDDEN void *lvi_tpl_realloc(void *p, size_t n);
 
 #endif /* LVI_TPL_INTERNAL */
 

@@ -1,8 +1,7 @@
 /*
  * tpl_data.c — the templater's default data model: a small JSON-like tree
  * (object, list, string, int, float, bool, none) and the lv_tpl_model
- * vtable that reads it.  Also home of the templater's allocation wrappers,
- * which the tests use to inject allocation failures.
+ * vtable that reads it.
  *
  * Invariants: every node has exactly one owner — the caller (a root, parent
  * NULL) or one container (parent set).  set/append refuse a value that has
@@ -38,30 +37,11 @@ struct lv_tpl_data {
     } u;
 };
 
-/* ------------------------------------------------------------ allocation */
-
-long lvi_tpl_fault_countdown = 0;
-
-static bool fault(void)
-{
-    return lvi_tpl_fault_countdown > 0 && --lvi_tpl_fault_countdown == 0;
-}
-
-void *lvi_tpl_malloc(size_t n)
-{
-    return fault() ? NULL : malloc(n ? n : 1);
-}
-
-void *lvi_tpl_realloc(void *p, size_t n)
-{
-    return fault() ? NULL : realloc(p, n ? n : 1);
-}
-
 /* ---------------------------------------------------------- constructors */
 
 static lv_tpl_data *node(int kind)
 {
-    lv_tpl_data *d = lvi_tpl_malloc(sizeof *d);
+    lv_tpl_data *d = lvi_malloc(sizeof *d);
     if (d != NULL)
         *d = (lv_tpl_data){.kind = kind};
     return d;
@@ -81,7 +61,7 @@ lv_tpl_data *lv_tpl_strn(const char *s, size_t n)
 {
     if (s == NULL || n == SIZE_MAX)
         return NULL;
-    char *copy = lvi_tpl_malloc(n + 1);
+    char *copy = lvi_malloc(n + 1);
     lv_tpl_data *d = copy ? node(LV_TPL_STR) : NULL;
     if (d == NULL) {
         free(copy);
@@ -195,7 +175,7 @@ static void *reserve(void *arr, size_t n, size_t *cap, size_t elem)
     if (n < *cap)
         return arr;
     size_t ncap = *cap ? 2 * *cap : 8;
-    void *p = ncap <= SIZE_MAX / elem ? lvi_tpl_realloc(arr, ncap * elem)
+    void *p = ncap <= SIZE_MAX / elem ? lvi_realloc(arr, ncap * elem)
                                       : NULL;
     if (p != NULL)
         *cap = ncap;
@@ -225,7 +205,7 @@ int lv_tpl_set(lv_tpl_data *obj, const char *key, lv_tpl_data *value)
         rc = LV_ENOMEM;
     if (rc == LV_OK)
         obj->u.obj.m = ms;
-    if (rc == LV_OK && (kcopy = lvi_tpl_malloc(klen + 1)) == NULL)
+    if (rc == LV_OK && (kcopy = lvi_malloc(klen + 1)) == NULL)
         rc = LV_ENOMEM;
     if (rc != LV_OK) {
         if (drop)

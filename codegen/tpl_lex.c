@@ -116,7 +116,7 @@ static int push(lexer *lx, const lvi_tpl_tok *tok)
     lv_tpl *t = lx->t;
     if (t->ntoks == lx->cap) {
         size_t cap = lx->cap ? 2 * lx->cap : 32;
-        lvi_tpl_tok *nt = lvi_tpl_realloc(t->toks, cap * sizeof *nt);
+        lvi_tpl_tok *nt = lvi_realloc(t->toks, cap * sizeof *nt);
         if (nt == NULL)
             return LVI_TPL_ERR(lx->err, LV_ENOMEM, t->name, tok->line,
                                tok->col, NULL, 0, "out of memory");
@@ -552,11 +552,11 @@ lv_tpl *lv_tpl_compile(const char *text, size_t len, const char *name,
         return LVI_TPL_ERR(err, LV_ELIMIT, nm, 1, 1, NULL, 0, "the template "
                            "is %zu bytes; expected at most %d", len,
                            LV_TPL_MAX_BYTES), NULL;
-    lv_tpl *t = lvi_tpl_malloc(sizeof *t);
+    lv_tpl *t = lvi_malloc(sizeof *t);
     size_t nlen = strlen(nm);
     if (t != NULL) {
-        *t = (lv_tpl){.name = lvi_tpl_malloc(nlen + 1),
-                      .text = lvi_tpl_malloc(len + 1), .len = len};
+        *t = (lv_tpl){.name = lvi_malloc(nlen + 1),
+                      .text = lvi_malloc(len + 1), .len = len};
     }
     if (t == NULL || t->name == NULL || t->text == NULL) {
         lv_tpl_free(t);

@@ -67,7 +67,7 @@ static bool reserve(renderer *r, size_t n)
     size_t cap = r->cap ? r->cap : 256;
     while (cap < r->len + n + 1)
         cap *= 2;
-    char *p = lvi_tpl_realloc(r->out, cap);
+    char *p = lvi_realloc(r->out, cap);
     if (p == NULL) {
         r->fail = LV_ENOMEM;
         return false;

@@ -30,7 +30,7 @@ typedef struct lvpy_state {
     PyObject *SpecError;
     PyObject *dtype_cache;   /* user dtype argument -> DtypePair capsule */
     PyObject *text_cache;    /* lv dtype text -> numpy dtype */
-    PyObject *lazy_hook;     /* lazyview._lazy.to_dask, imported lazily */
+    PyObject *PlanType;
 } lvpy_state;
 
 typedef struct ViewObject {
@@ -92,30 +92,33 @@ PyArray_Descr *lvpy_descr_of(lvpy_state *st, const lv_dtype *dt);
 
 /* ----------------------------------------------------------------- views */
 
-/* Wraps v (stolen) in a new View; descr is borrowed (NULL: derive it). */
-PyObject *lvpy_view_new(lvpy_state *st, lv_view *v, PyArray_Descr *descr);
+/* Wraps v (stolen) in a new instance of tp (the View type or a subclass);
+ * descr is borrowed (NULL: derive it). */
+PyObject *lvpy_view_new(lvpy_state *st, PyTypeObject *tp, lv_view *v,
+                        PyArray_Descr *descr);
+/* Wraps p (stolen) in a new Plan. */
+PyObject *lvpy_plan_new(lvpy_state *st, lv_plan *p);
 /* The ndarray over a strided view's memory; NotStridedError otherwise. */
 PyObject *lvpy_view_ndarray(ViewObject *self);
 /* Converts a Python index key into core items (arrays owned by *keep). */
 int lvpy_index_items(lvpy_state *st, const lv_view *v, PyObject *key,
                      lv_index *items, int *nitems, PyObject **keep);
 
-/* Module-level functions (the sources and asarray). */
-PyObject *lvpy_from_buffer(PyObject *m, PyObject *const *args, Py_ssize_t n,
+/* The sources: classmethods of View (sources.c); cls is the class called. */
+PyObject *lvpy_from_buffer(PyObject *cls, PyObject *const *args, Py_ssize_t n,
                            PyObject *kw);
-PyObject *lvpy_from_array(PyObject *m, PyObject *const *args, Py_ssize_t n,
+PyObject *lvpy_from_array(PyObject *cls, PyObject *const *args, Py_ssize_t n,
                           PyObject *kw);
-PyObject *lvpy_open_raw(PyObject *m, PyObject *const *args, Py_ssize_t n,
+PyObject *lvpy_open_raw(PyObject *cls, PyObject *const *args, Py_ssize_t n,
                         PyObject *kw);
-PyObject *lvpy_arange(PyObject *m, PyObject *const *args, Py_ssize_t n,
+PyObject *lvpy_arange(PyObject *cls, PyObject *const *args, Py_ssize_t n,
                       PyObject *kw);
-PyObject *lvpy_linspace(PyObject *m, PyObject *const *args, Py_ssize_t n,
+PyObject *lvpy_linspace(PyObject *cls, PyObject *const *args, Py_ssize_t n,
                         PyObject *kw);
-PyObject *lvpy_parse_spec(PyObject *m, PyObject *const *args, Py_ssize_t n,
+PyObject *lvpy_parse_spec(PyObject *cls, PyObject *const *args, Py_ssize_t n,
                           PyObject *kw);
-PyObject *lvpy_asarray(PyObject *m, PyObject *const *args, Py_ssize_t n,
-                       PyObject *kw);
 
 extern PyType_Spec lvpy_view_spec;
+extern PyType_Spec lvpy_plan_spec;
 
 #endif /* LVPY_H */

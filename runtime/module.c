@@ -106,37 +106,6 @@ static PyMethodDef module_methods[] = {
     {"auto_chunks", (PyCFunction)auto_chunks, METH_O,
      "auto_chunks(shape)\n--\n\nDefault dask chunk sizes: tiles of at most "
      "512 x 512 on the last two axes, about 256 Ki elements per chunk."},
-    {"from_buffer", (PyCFunction)(void (*)(void))lvpy_from_buffer,
-     METH_FASTCALL | METH_KEYWORDS,
-     "from_buffer(obj, dtype, shape, *, strides=None, order='C', offset=0)\n"
-     "--\n\nA view of a buffer-protocol object's memory."},
-    {"from_array", (PyCFunction)(void (*)(void))lvpy_from_array,
-     METH_FASTCALL | METH_KEYWORDS,
-     "from_array(a)\n--\n\nA view over an ndarray's memory, same layout."},
-    {"open_raw", (PyCFunction)(void (*)(void))lvpy_open_raw,
-     METH_FASTCALL | METH_KEYWORDS,
-     "open_raw(path, dtype, shape, *, order='C', offset=0, mode='r')\n--\n\n"
-     "A view of a raw file, memory-mapped (mode 'r' or 'r+')."},
-    {"arange", (PyCFunction)(void (*)(void))lvpy_arange,
-     METH_FASTCALL | METH_KEYWORDS,
-     "arange([start,] stop[, step], *, dtype=None)\n--\n\n"
-     "A lazy range with NumPy's values; no memory is allocated."},
-    {"linspace", (PyCFunction)(void (*)(void))lvpy_linspace,
-     METH_FASTCALL | METH_KEYWORDS,
-     "linspace(start, stop, num=50, *, endpoint=True, dtype=None)\n--\n\n"
-     "A lazy linspace with NumPy's values."},
-    {"parse", (PyCFunction)(void (*)(void))lvpy_parse_spec,
-     METH_FASTCALL | METH_KEYWORDS,
-     "parse(text, *, base_dir=None, **buffers)\n--\n\nBuild the view a spec "
-     "text describes; buffers named in the spec's from_buffer(name, ...) calls "
-     "are passed as keyword arguments; relative open_raw paths start at "
-     "base_dir (default: the current folder).  Errors raise SpecError with "
-     "lineno and colno."},
-    {"asarray", (PyCFunction)(void (*)(void))lvpy_asarray,
-     METH_FASTCALL | METH_KEYWORDS,
-     "asarray(v, *, chunks='auto')\n--\n\n"
-     "An ndarray sharing memory when v is strided (never a copy), else a "
-     "lazy dask array."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -168,6 +137,9 @@ static int module_exec(PyObject *m)
     st->ViewType = PyType_FromModuleAndSpec(m, &lvpy_view_spec, NULL);
     if (st->ViewType == NULL || PyModule_AddObjectRef(m, "View", st->ViewType) < 0)
         return -1;
+    st->PlanType = PyType_FromModuleAndSpec(m, &lvpy_plan_spec, NULL);
+    if (st->PlanType == NULL || PyModule_AddObjectRef(m, "Plan", st->PlanType) < 0)
+        return -1;
     st->dtype_cache = PyDict_New();
     st->text_cache = PyDict_New();
     if (st->dtype_cache == NULL || st->text_cache == NULL)
@@ -186,7 +158,7 @@ static int module_traverse(PyObject *m, visitproc visit, void *arg)
     Py_VISIT(st->SpecError);
     Py_VISIT(st->dtype_cache);
     Py_VISIT(st->text_cache);
-    Py_VISIT(st->lazy_hook);
+    Py_VISIT(st->PlanType);
     return 0;
 }
 
@@ -198,7 +170,7 @@ static int module_clear(PyObject *m)
     Py_CLEAR(st->SpecError);
     Py_CLEAR(st->dtype_cache);
     Py_CLEAR(st->text_cache);
-    Py_CLEAR(st->lazy_hook);
+    Py_CLEAR(st->PlanType);
     return 0;
 }
 

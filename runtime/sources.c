@@ -1,6 +1,9 @@
 /*
- * sources.c — the module functions that make views (from_buffer,
- * from_array, open_raw, arange, linspace) and asarray, the main entry.
+ * sources.c — the classmethods of View that make views from sources
+ * (from_buffer, from_array, open_raw, arange, linspace, parse).  They build
+ * instances of the class they are called on, so the lazyview package's
+ * View subclass gets its own instances without C knowing about it; the
+ * package exports them as lazyview.from_buffer and so on.
  *
  * Python memory enters the core as an lv_source whose release callback
  * gives the buffer (or the array reference) back, under the GIL, when the
@@ -63,12 +66,12 @@ static lv_source *buffer_source(lvpy_state *st, PyObject *obj, const char *what)
     return src;
 }
 
-PyObject *lvpy_from_buffer(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
-                           PyObject *kwnames)
+PyObject *lvpy_from_buffer(PyObject *cls, PyObject *const *args,
+                           Py_ssize_t nargs, PyObject *kwnames)
 {
     static const char *const names[] = {"obj", "dtype", "shape", "strides",
                                         "order", "offset", NULL};
-    lvpy_state *st = lvpy_state_of_module(m);
+    lvpy_state *st = lvpy_state_of_type((PyTypeObject *)cls);
     PyObject *a[6];
     int64_t shape[LV_MAXDIMS], strides[LV_MAXDIMS], offset = 0;
     int ndim, nstr = -1;
@@ -101,7 +104,7 @@ PyObject *lvpy_from_buffer(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     lv_view *v = src ? lv_view_new(src, lv, ndim, shape, nstr >= 0 ? strides : NULL,
                                    order, offset, &err) : NULL;
     lv_source_free(src); /* the view holds its own reference */
-    PyObject *r = v ? lvpy_view_new(st, v, descr)
+    PyObject *r = v ? lvpy_view_new(st, (PyTypeObject *)cls, v, descr)
                     : (src ? lvpy_raise(st, &err) : NULL);
     lv_dtype_free(lv);
     Py_DECREF(descr);
@@ -137,11 +140,11 @@ static int array_extent(PyArrayObject *arr, int64_t *lo, int64_t *hi)
     return -1;
 }
 
-PyObject *lvpy_from_array(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
-                          PyObject *kwnames)
+PyObject *lvpy_from_array(PyObject *cls, PyObject *const *args,
+                          Py_ssize_t nargs, PyObject *kwnames)
 {
     static const char *const names[] = {"a", NULL};
-    lvpy_state *st = lvpy_state_of_module(m);
+    lvpy_state *st = lvpy_state_of_type((PyTypeObject *)cls);
     PyObject *a[1];
     int64_t shape[LV_MAXDIMS], strides[LV_MAXDIMS], lo, hi;
     lv_dtype *lv = NULL;
@@ -178,17 +181,18 @@ PyObject *lvpy_from_array(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     lv_view *v = src ? lv_view_new(src, lv, n, shape, strides, 'C', -lo, &err) : NULL;
     lv_source_free(src);
     lv_dtype_free(lv);
-    PyObject *r = v ? lvpy_view_new(st, v, descr) : lvpy_raise(st, &err);
+    PyObject *r = v ? lvpy_view_new(st, (PyTypeObject *)cls, v, descr)
+                    : lvpy_raise(st, &err);
     Py_DECREF(descr);
     return r;
 }
 
-PyObject *lvpy_open_raw(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
+PyObject *lvpy_open_raw(PyObject *cls, PyObject *const *args, Py_ssize_t nargs,
                         PyObject *kwnames)
 {
     static const char *const names[] = {"path", "dtype", "shape", "order",
                                         "offset", "mode", NULL};
-    lvpy_state *st = lvpy_state_of_module(m);
+    lvpy_state *st = lvpy_state_of_type((PyTypeObject *)cls);
     PyObject *a[6], *path = NULL;
     int64_t shape[LV_MAXDIMS], offset = 0, nbytes;
     int ndim;
@@ -223,7 +227,7 @@ PyObject *lvpy_open_raw(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
                                    mode[1] == '+', &err)) != NULL)
         v = lv_view_new(src, lv, ndim, shape, NULL, order, 0, &err);
     lv_source_free(src);
-    PyObject *r = v ? lvpy_view_new(st, v, descr)
+    PyObject *r = v ? lvpy_view_new(st, (PyTypeObject *)cls, v, descr)
                     : (nbytes < 0 ? NULL : lvpy_raise(st, &err));
     lv_dtype_free(lv);
     Py_DECREF(descr);
@@ -262,11 +266,11 @@ static int range_dtype(lvpy_state *st, PyObject *arg, lv_dtype **lv,
     return lvpy_dtype(st, arg, lv, descr);
 }
 
-PyObject *lvpy_arange(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
+PyObject *lvpy_arange(PyObject *cls, PyObject *const *args, Py_ssize_t nargs,
                       PyObject *kwnames)
 {
     static const char *const names[] = {"start", "stop", "step", "dtype", NULL};
-    lvpy_state *st = lvpy_state_of_module(m);
+    lvpy_state *st = lvpy_state_of_type((PyTypeObject *)cls);
     PyObject *a[4];
     lv_scalar v[3] = {{0}, {0}, {.i = 1}};
     lv_dtype *lv = NULL;
@@ -289,17 +293,18 @@ PyObject *lvpy_arange(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     lv_view *r = lv_view_arange(v[0], v[1], v[2], lv, &err);
     lv_dtype_free(lv);
-    PyObject *o = r ? lvpy_view_new(st, r, descr) : lvpy_raise(st, &err);
+    PyObject *o = r ? lvpy_view_new(st, (PyTypeObject *)cls, r, descr)
+                    : lvpy_raise(st, &err);
     Py_XDECREF(descr);
     return o;
 }
 
-PyObject *lvpy_linspace(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
+PyObject *lvpy_linspace(PyObject *cls, PyObject *const *args, Py_ssize_t nargs,
                         PyObject *kwnames)
 {
     static const char *const names[] = {"start", "stop", "num", "endpoint",
                                         "dtype", NULL};
-    lvpy_state *st = lvpy_state_of_module(m);
+    lvpy_state *st = lvpy_state_of_type((PyTypeObject *)cls);
     PyObject *a[5];
     lv_scalar lo, hi;
     int64_t num = 50;
@@ -317,42 +322,10 @@ PyObject *lvpy_linspace(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
                                   hi.is_float ? hi.f : (double)hi.i, num,
                                   endpoint, lv, &err);
     lv_dtype_free(lv);
-    PyObject *o = r ? lvpy_view_new(st, r, descr) : lvpy_raise(st, &err);
+    PyObject *o = r ? lvpy_view_new(st, (PyTypeObject *)cls, r, descr)
+                    : lvpy_raise(st, &err);
     Py_XDECREF(descr);
     return o;
-}
-
-/* The lazy path lives in Python (lazyview._lazy.asarray_lazy). */
-static PyObject *lazy_asarray(lvpy_state *st, PyObject *v, PyObject *chunks)
-{
-    if (st->lazy_hook == NULL) {
-        PyObject *mod = PyImport_ImportModule("lazyview._lazy");
-        st->lazy_hook = mod ? PyObject_GetAttrString(mod, "asarray_lazy") : NULL;
-        Py_XDECREF(mod);
-        if (st->lazy_hook == NULL)
-            return NULL;
-    }
-    PyObject *argv[2] = {v, chunks ? chunks : Py_None};
-    return PyObject_Vectorcall(st->lazy_hook, argv, 2, NULL);
-}
-
-PyObject *lvpy_asarray(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
-                       PyObject *kwnames)
-{
-    static const char *const names[] = {"v", "chunks", NULL};
-    lvpy_state *st = lvpy_state_of_module(m);
-    PyObject *a[2];
-    if (lvpy_parse("asarray", args, nargs, kwnames, names, 1, 1, a) < 0)
-        return NULL;
-    if (!PyObject_TypeCheck(a[0], (PyTypeObject *)st->ViewType)) {
-        PyErr_Format(PyExc_TypeError, "asarray needs a lazyview.View, not "
-                     "%.80s", Py_TYPE(a[0])->tp_name);
-        return NULL;
-    }
-    ViewObject *v = (ViewObject *)a[0];
-    if (lv_view_is_strided(v->view))
-        return lvpy_view_ndarray(v);
-    return lazy_asarray(st, a[0], a[1]);
 }
 
 /* The source of a buffer passed to parse as name=obj; *name borrowed from
@@ -373,10 +346,10 @@ static lv_source *named_buffer(lvpy_state *st, PyObject *key, PyObject *obj,
     return buffer_source(st, obj, what);
 }
 
-PyObject *lvpy_parse_spec(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
+PyObject *lvpy_parse_spec(PyObject *cls, PyObject *const *args, Py_ssize_t nargs,
                           PyObject *kwnames)
 {
-    lvpy_state *st = lvpy_state_of_module(m);
+    lvpy_state *st = lvpy_state_of_type((PyTypeObject *)cls);
     Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
     lv_spec_buffer bufs[64];
     Py_ssize_t len;
@@ -410,7 +383,8 @@ PyObject *lvpy_parse_spec(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     }
     lv_view *v = lv_spec_parse_at(text, (size_t)len,
                                   base ? PyBytes_AS_STRING(base) : NULL, bufs, n, &err);
-    r = v ? lvpy_view_new(st, v, NULL) : lvpy_raise(st, &err);
+    r = v ? lvpy_view_new(st, (PyTypeObject *)cls, v, NULL)
+          : lvpy_raise(st, &err);
 done:
     for (int k = 0; k < n; k++)
         lv_source_free(bufs[k].source);

@@ -4,9 +4,13 @@
  * Every op method calls the core once and wraps the new lv_view in a new
  * View; nothing is read or computed.  The ndarray handed out for a strided
  * view has the View as its base, which keeps the core view, hence the
- * source, hence the Python buffer owner (or the mapping), alive.  Methods
- * defined in Python (to_dask, to_spec, ...) are attached to this type by the
- * lazyview package.
+ * source, hence the Python buffer owner (or the mapping), alive.
+ *
+ * The type is immutable and may be subclassed: the lazyview package's View
+ * is a Python subclass that adds the methods that need Python libraries
+ * (to_dask, to_script, pickling).  Ops return instances of the caller's
+ * own type, sources are classmethods building instances of the class they
+ * are called on, and nothing here imports the package: calls go down only.
  */
 #include <string.h>
 #include <unistd.h>
@@ -18,11 +22,13 @@ static lvpy_state *state_of(PyObject *self)
     return lvpy_state_of_type(Py_TYPE(self));
 }
 
-PyObject *lvpy_view_new(lvpy_state *st, lv_view *v, PyArray_Descr *descr)
+PyObject *lvpy_view_new(lvpy_state *st, PyTypeObject *tp, lv_view *v,
+                        PyArray_Descr *descr)
 {
     if (v == NULL)
         return NULL;
-    ViewObject *o = PyObject_New(ViewObject, (PyTypeObject *)st->ViewType);
+    /* tp_alloc, not PyObject_New: a Python subclass is a GC type */
+    ViewObject *o = (ViewObject *)tp->tp_alloc(tp, 0);
     if (o == NULL) {
         lv_view_free(v);
         return NULL;
@@ -41,9 +47,11 @@ PyObject *lvpy_view_new(lvpy_state *st, lv_view *v, PyArray_Descr *descr)
  * calling the type would hold no core view.  Subclasses inherit this. */
 static PyObject *view_tp_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
 {
+    const char *name = strrchr(tp->tp_name, '.');
     PyErr_Format(PyExc_TypeError, "cannot create '%.80s' instances directly: "
                  "make a view with from_buffer, from_array, open_raw, arange, "
-                 "linspace or parse, then apply ops to it", tp->tp_name);
+                 "linspace or parse, then apply ops to it",
+                 name ? name + 1 : tp->tp_name);
     return NULL;
 }
 
@@ -52,7 +60,7 @@ static void view_dealloc(ViewObject *self)
     PyTypeObject *tp = Py_TYPE(self);
     lv_view_free(self->view);
     Py_XDECREF(self->descr);
-    PyObject_Free(self);
+    tp->tp_free(self);
     Py_DECREF(tp);
 }
 
@@ -63,7 +71,8 @@ static PyObject *wrap(PyObject *self, lv_view *v, const lv_error *err,
     lvpy_state *st = state_of(self);
     if (v == NULL)
         return lvpy_raise(st, err);
-    return lvpy_view_new(st, v, descr ? descr : ((ViewObject *)self)->descr);
+    return lvpy_view_new(st, Py_TYPE(self), v,
+                         descr ? descr : ((ViewObject *)self)->descr);
 }
 
 PyObject *lvpy_view_ndarray(ViewObject *self)
@@ -143,6 +152,14 @@ static PyObject *get_is_strided(ViewObject *self, void *c)
     return PyBool_FromLong(lv_view_is_strided(self->view));
 }
 
+static PyObject *get_plan(ViewObject *self, void *c)
+{
+    lv_error err;
+    lvpy_state *st = state_of((PyObject *)self);
+    lv_plan *p = lv_view_plan(self->view, &err);
+    return p ? lvpy_plan_new(st, p) : lvpy_raise(st, &err);
+}
+
 static PyObject *get_writable(ViewObject *self, void *c)
 {
     return PyBool_FromLong(lv_view_writable(self->view));
@@ -171,6 +188,11 @@ static PyObject *get_source_path(ViewObject *self, void *c)
     return Py_BuildValue("(NL)", PyUnicode_DecodeFSDefault(p), (long long)off);
 }
 
+static PyObject *get_source_id(ViewObject *self, void *c)
+{
+    return PyLong_FromUnsignedLongLong(lv_source_id(lv_view_source(self->view)));
+}
+
 static PyGetSetDef view_getset[] = {
     {"shape", (getter)get_shape, NULL, "the shape, a tuple", NULL},
     {"dtype", (getter)get_dtype, NULL, "the numpy dtype of the elements", NULL},
@@ -182,10 +204,15 @@ static PyGetSetDef view_getset[] = {
     {"is_strided", (getter)get_is_strided, NULL,
      "True exactly when every element sits at offset + sum(i*stride) of the "
      "source memory", NULL},
+    {"plan", (getter)get_plan, NULL,
+     "how this view's elements are produced (a lazyview Plan): 'strided', "
+     "'range' or 'pieces', with the reading order; computed once", NULL},
     {"writable", (getter)get_writable, NULL,
      "False for read-only sources and broadcast views", NULL},
     {"source_kind", (getter)get_source_kind, NULL,
      "'memory', 'file' or 'range'", NULL},
+    {"source_id", (getter)get_source_id, NULL,
+     "a number naming the source in this process, never reused", NULL},
     {"source_path", (getter)get_source_path, NULL,
      "(path, offset) of a file source, else None", NULL},
     {NULL, NULL, NULL, NULL, NULL},
@@ -620,6 +647,33 @@ static PyMethodDef view_methods[] = {
      "(float64), read straight from this view."},
     {"_address", (PyCFunction)view_address, METH_O,
      "_address(index)\n--\n\nThe byte offset (or range position) of one element."},
+    /* the sources, as classmethods (lazyview exports them as functions) */
+    {"from_buffer", (PyCFunction)(void (*)(void))lvpy_from_buffer,
+     METH_CLASS | METH_FASTCALL | METH_KEYWORDS,
+     "from_buffer(obj, dtype, shape, *, strides=None, order='C', offset=0)\n"
+     "--\n\nA view of a buffer-protocol object's memory."},
+    {"from_array", (PyCFunction)(void (*)(void))lvpy_from_array,
+     METH_CLASS | METH_FASTCALL | METH_KEYWORDS,
+     "from_array(a)\n--\n\nA view over an ndarray's memory, same layout."},
+    {"open_raw", (PyCFunction)(void (*)(void))lvpy_open_raw,
+     METH_CLASS | METH_FASTCALL | METH_KEYWORDS,
+     "open_raw(path, dtype, shape, *, order='C', offset=0, mode='r')\n--\n\n"
+     "A view of a raw file, memory-mapped (mode 'r' or 'r+')."},
+    {"arange", (PyCFunction)(void (*)(void))lvpy_arange,
+     METH_CLASS | METH_FASTCALL | METH_KEYWORDS,
+     "arange([start,] stop[, step], *, dtype=None)\n--\n\n"
+     "A lazy range with NumPy's values; no memory is allocated."},
+    {"linspace", (PyCFunction)(void (*)(void))lvpy_linspace,
+     METH_CLASS | METH_FASTCALL | METH_KEYWORDS,
+     "linspace(start, stop, num=50, *, endpoint=True, dtype=None)\n--\n\n"
+     "A lazy linspace with NumPy's values."},
+    {"parse", (PyCFunction)(void (*)(void))lvpy_parse_spec,
+     METH_CLASS | METH_FASTCALL | METH_KEYWORDS,
+     "parse(text, *, base_dir=None, **buffers)\n--\n\nBuild the view a spec "
+     "text describes; buffers named in the spec's from_buffer(name, ...) calls "
+     "are passed as keyword arguments; relative open_raw paths start at "
+     "base_dir (default: the current folder).  Errors raise SpecError with "
+     "lineno and colno."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -638,8 +692,8 @@ static PyType_Slot view_slots[] = {
 };
 
 PyType_Spec lvpy_view_spec = {
-    .name = "lazyview.View",
+    .name = "lazyview._core.View",
     .basicsize = sizeof(ViewObject),
-    .flags = Py_TPFLAGS_DEFAULT,
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_IMMUTABLETYPE,
     .slots = view_slots,
 };

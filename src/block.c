@@ -258,8 +258,8 @@ int lv_view_fill_block(const lv_view *v, const int64_t *lo, const int64_t *hi,
     int k = flat_axis(v, &box);
     if (k >= 0)
         rc = fill_flat(v, &box, k, out, &c.fault);
-    else if ((rc = lvi_for_each_piece(v, &box, -1, fill_piece, &c)) ==
-             LVI_PIECES_NOMEM)
+    else if ((rc = lvi_for_each_piece(v->stages, v->nstages, &box, -1,
+                                      fill_piece, &c)) == LVI_PIECES_NOMEM)
         return LVI_ERR(err, LV_ENOMEM, "out of memory");
     return rc == LV_OK ? LV_OK : lvi_source_fault(v->src, c.fault, err);
 }

@@ -130,14 +130,18 @@ static void move_to_second_last(box_copy *b, int a)
 }
 
 /* The axis to transpose against the inner one, or -1: the source's
- * contiguous axis, when the inner axis is not contiguous in the source. */
+ * contiguous axis, when the inner axis is not contiguous in the source.
+ * Even a short one (two or three elements, as in a tile of a reshaped
+ * transpose that spans two source columns) is worth it: its elements share
+ * the source's cache lines, which the tiles then read once instead of once
+ * per element of it (storage order). */
 static int transpose_axis(const box_copy *b, int64_t sz)
 {
     int last = b->n - 1;
     if (b->n < 2 || b->ss[last] == sz || b->ds[last] != sz || b->ext[last] < 4)
         return -1;
     for (int k = 0; k < last; k++)
-        if ((b->ss[k] == sz || b->ss[k] == -sz) && b->ext[k] >= 4)
+        if ((b->ss[k] == sz || b->ss[k] == -sz) && b->ext[k] >= 2)
             return k;
     return -1;
 }

@@ -160,7 +160,7 @@ static void put_type(lvi_str *b, const lv_dtype *dt, bool quoted)
 
 static lv_dtype *dtype_alloc(char kind, char order, int64_t size, lv_error *err)
 {
-    lv_dtype *dt = calloc(1, sizeof *dt);
+    lv_dtype *dt = lvi_calloc(1, sizeof *dt);
     if (dt == NULL)
         return LVI_NOMEM(err);
     atomic_init(&dt->refcnt, 1);
@@ -216,7 +216,7 @@ static int check_unique(int n, const lv_field *fields, lv_error *err)
 {
     if (n < 2)
         return LV_OK;
-    const lv_field **order = malloc((size_t)n * sizeof *order);
+    const lv_field **order = lvi_malloc((size_t)n * sizeof *order);
     if (order == NULL)
         return LVI_ERR(err, LV_ENOMEM, "out of memory");
     for (int k = 0; k < n; k++)
@@ -286,7 +286,7 @@ static int check_record(int n, const lv_field *fields, int64_t itemsize,
 /* Copies field f into *dst: its name (NUL-terminated) and a type ref. */
 static bool copy_field(lv_field *dst, const lv_field *f)
 {
-    char *name = malloc(f->name_len + 1);
+    char *name = lvi_malloc(f->name_len + 1);
     if (name == NULL)
         return false;
     memcpy(name, f->name, f->name_len);
@@ -307,7 +307,7 @@ lv_dtype *lv_dtype_record(int nfields, const lv_field *fields,
     if (dt == NULL)
         return NULL;
     dt->depth = depth;
-    dt->fields = calloc((size_t)nfields + 1, sizeof *dt->fields);
+    dt->fields = lvi_calloc((size_t)nfields + 1, sizeof *dt->fields);
     if (dt->fields == NULL) {
         lv_dtype_free(dt);
         return LVI_NOMEM(err);

@@ -265,6 +265,14 @@ static int field(parser *p, lv_field *f, lvi_str *name)
     return LV_OK;
 }
 
+/* Frees a string being built (lvi_str_take would allocate for an empty
+ * one, only to have it freed). */
+static void str_clear(lvi_str *b)
+{
+    free(b->s);
+    *b = (lvi_str){0};
+}
+
 typedef struct fields {
     lv_field *f;
     lvi_str *names;
@@ -276,7 +284,7 @@ static void fields_clear(fields *fs)
 {
     for (int k = 0; k < fs->n; k++) {
         lv_dtype_free((lv_dtype *)fs->f[k].type);
-        free(lvi_str_take(&fs->names[k]));
+        str_clear(&fs->names[k]);
     }
     free(fs->f);
     free(fs->names);
@@ -287,9 +295,9 @@ static int next_field(parser *p, fields *fs)
 {
     if (fs->n == fs->cap) {
         int cap = fs->cap ? 2 * fs->cap : 8;
-        lv_field *f = realloc(fs->f, (size_t)cap * sizeof *f);
+        lv_field *f = lvi_realloc(fs->f, (size_t)cap * sizeof *f);
         fs->f = f ? f : fs->f;
-        lvi_str *nm = f ? realloc(fs->names, (size_t)cap * sizeof *nm) : NULL;
+        lvi_str *nm = f ? lvi_realloc(fs->names, (size_t)cap * sizeof *nm) : NULL;
         if (nm == NULL)
             return LVI_ERR(p->err, LV_ENOMEM, "out of memory");
         fs->names = nm;
@@ -309,7 +317,7 @@ static int next_field(parser *p, fields *fs)
         return LV_OK;
     }
     lv_dtype_free((lv_dtype *)f->type); /* padding, or a failed field */
-    free(lvi_str_take(&fs->names[fs->n]));
+    str_clear(&fs->names[fs->n]);
     return rc;
 }
 
@@ -364,7 +372,7 @@ static lv_dtype *any_type(parser *p)
         fail(p, "text: NUL in a type string");
     else if (rc == LV_OK)
         dt = simple_type(p, t.s ? t.s : "");
-    free(lvi_str_take(&t));
+    str_clear(&t);
     return dt;
 }
 

@@ -67,7 +67,7 @@ void lvi_str_vprintf(lvi_str *b, const char *fmt, va_list ap)
         size_t cap = b->cap ? b->cap : 128;
         while (cap < b->len + (size_t)need + 1)
             cap *= 2;
-        char *s = realloc(b->s, cap);
+        char *s = lvi_realloc(b->s, cap);
         if (s == NULL) {
             b->failed = true;
             return;
@@ -95,7 +95,7 @@ char *lvi_str_take(lvi_str *b)
         return NULL;
     }
     if (b->s == NULL)
-        return calloc(1, 1);
+        return lvi_calloc(1, 1);
     char *s = b->s;
     b->s = NULL;
     b->len = b->cap = 0;

@@ -28,10 +28,37 @@
 
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 
 #include "lazyview/lazyview.h"
 
 #define LVI_HIDDEN __attribute__((visibility("hidden")))
+
+/* ------------------------------------------------------------ invariants */
+
+/* LVI_ASSERT(cond) checks an invariant in the test, sanitizer and fuzz
+ * builds (compiled with -DLV_CHECKS) and costs nothing in release builds.
+ * A failure is a lazyview bug, never bad input: it prints and aborts. */
+#ifdef LV_CHECKS
+#define LVI_ASSERT(cond) \
+    ((cond) ? (void)0 : lvi_assert_fail(#cond, __FILE__, __LINE__))
+#else
+#define LVI_ASSERT(cond) ((void)0)
+#endif
+LVI_HIDDEN void lvi_assert_fail(const char *cond, const char *file, int line)
+    __attribute__((noreturn));
+
+/* ------------------------------------------------------------ allocation */
+
+/* The library's allocator (alloc.c): malloc, calloc, realloc and strdup
+ * that fail on purpose when a test arms lvi_fault_countdown (the
+ * allocation that brings it from 1 to 0 returns NULL).  Zero sizes
+ * allocate one byte.  Memory is released with free(). */
+LVI_HIDDEN extern _Atomic long lvi_fault_countdown;
+LVI_HIDDEN void *lvi_malloc(size_t n);
+LVI_HIDDEN void *lvi_calloc(size_t count, size_t size);
+LVI_HIDDEN void *lvi_realloc(void *p, size_t n);
+LVI_HIDDEN char *lvi_strdup(const char *s);
 
 /* ---------------------------------------------------------------- errors */
 
@@ -119,6 +146,7 @@ typedef struct lvi_range {
 
 struct lv_source {
     atomic_long refcnt;
+    uint64_t id;               /* unique in the process, never reused */
     int kind;                  /* enum lv_source_kind */
     char *data;                /* memory and file */
     int64_t nbytes;
@@ -152,6 +180,9 @@ typedef struct lvi_table {
     int64_t v[];
 } lvi_table;
 
+/* stage.c.  A table of n entries, refcount 1, entries uninitialised (NULL
+ * when out of memory or n is absurd); ref adds a reference; free drops one
+ * (NULL is a no-op).  Tables are immutable once their entries are set. */
 LVI_HIDDEN lvi_table *lvi_table_new(int64_t n);
 LVI_HIDDEN lvi_table *lvi_table_ref(lvi_table *t);
 LVI_HIDDEN void lvi_table_free(lvi_table *t);
@@ -177,14 +208,38 @@ static inline int64_t lvi_axis_map(const lvi_axis *a, int64_t i)
     return a->table ? a->table->v[i] : a->stride * i;
 }
 
+/* stage.c: the stage program and its small helpers. */
+/* Replaces dst with a copy of src (tables are referenced, not copied; the
+ * axes past src->ndim are not copied). */
+LVI_HIDDEN void lvi_stage_copy(lvi_stage *dst, const lvi_stage *src);
+/* Drops the stage's table references; ndim becomes 0. */
+LVI_HIDDEN void lvi_stage_clear(lvi_stage *s);
+/* Normalises axis e of s: an evenly spaced (or short) table becomes a
+ * linear map, its first entry moving into the offset.  Never fails. */
+LVI_HIDDEN void lvi_stage_normalise(lvi_stage *s, int e);
+/* True when s is the contiguous ravel of its own shape in order ('C' or
+ * 'F'): offset 0, no tables, element-unit strides. */
+LVI_HIDDEN bool lvi_stage_is_ravel(const lvi_stage *s, char order);
+/* The smallest and largest value of s over every index of its axes;
+ * false when that overflows int64. */
+LVI_HIDDEN bool lvi_stage_range(const lvi_stage *s, int64_t *lo, int64_t *hi);
+/* The address (bytes, or range position) of index j through stages
+ * st[0..n): stage 0 maps j, each later stage unravels and maps the value
+ * of the one before.  j must lie inside stage 0's extents. */
+LVI_HIDDEN int64_t lvi_stages_eval(const lvi_stage *st, int n,
+                                   const int64_t *j);
+/* The contiguous stride after an axis of extent n: stride * n, or 0 when
+ * that overflows (possible only in empty views, where strides are moot). */
+LVI_HIDDEN int64_t lvi_next_stride(int64_t stride, int64_t n);
+/* Product of n values with overflow check; -1 on overflow. */
+LVI_HIDDEN int64_t lvi_prod(int n, const int64_t *v);
+
 /* -------------------------------------------------------------- the oplog */
 
 /* The chain of ops that built a view, kept for specs and explanations. */
 typedef struct lvi_op lvi_op;
 
 /* ----------------------------------------------------------------- views */
-
-typedef struct lvi_analysis lvi_analysis;
 
 struct lv_view {
     atomic_long refcnt;
@@ -198,44 +253,58 @@ struct lv_view {
     lvi_stage *stages;        /* [0] is the user's axes */
     int nops;                 /* ops applied since the source */
     lvi_op *op;               /* the last op (refcounted chain) */
-    _Atomic(lvi_analysis *) analysis; /* computed once, on demand */
+    _Atomic(lv_plan *) plan;  /* computed once, on demand (plan.c) */
+    lvi_stage stage1;         /* stages of a one-stage view live here */
 };
 
 /* A fresh view with nstages zeroed stages, sharing src and dtype (new refs).
- * The caller fills the stages and calls lvi_view_finish. */
+ * The caller fills the stages and calls lvi_view_finish.  A one-stage view
+ * keeps its stage inside the view (one allocation, the common case). */
 LVI_HIDDEN lv_view *lvi_view_alloc(lv_source *src, const lv_dtype *dt,
                                    int nstages, lv_error *err);
+/* Makes room for one more stage at the end of v's stage array (the caller
+ * fills it and bumps nstages).  LV_ENOMEM. */
+LVI_HIDDEN int lvi_view_grow_stages(lv_view *v, lv_error *err);
 /* A deep copy of v's stages (tables shared) to be modified by an op. */
 LVI_HIDDEN lv_view *lvi_view_clone(const lv_view *v, lv_error *err);
+/* A clone of v whose stages are the one linear stage offset +
+ * sum(i * strides): the same index map when the caller has proven v affine
+ * with those numbers.  Reshape and reinterpret then apply their strided
+ * rules to it. */
+LVI_HIDDEN lv_view *lvi_view_clone_affine(const lv_view *v, int64_t offset,
+                                          const int64_t *strides,
+                                          lv_error *err);
+/* reshape.c.  The clone that reshape and reinterpret edit: when v has
+ * several stages and the certifier proves them affine over the whole view
+ * at once, the one linear stage they amount to (so the op's strided rules
+ * apply); otherwise a plain clone.  Runs no verifier and formats no text:
+ * ops stay cheap, and a chain of n ops costs O(n). */
+LVI_HIDDEN lv_view *lvi_view_strided_clone(const lv_view *v, lv_error *err);
+/* reshape.c.  The same, deciding by v's plan (the full verifier, computed
+ * once and cached on v): for the rare op that would otherwise refuse or
+ * exceed a limit on a view only the verifier proves strided. */
+LVI_HIDDEN lv_view *lvi_view_verified_clone(const lv_view *v, lv_error *err);
 /* Normalises stage 0 (tables -> linear, size-1 axes, empty views), sets
  * shape/size from stage 0, checks the size fits int64, records op.  Consumes
  * v and op (frees both on error). */
 LVI_HIDDEN lv_view *lvi_view_finish(lv_view *v, lvi_op *op, lv_error *err);
-/* Replaces stage k with a copy of s (tables are referenced). */
-LVI_HIDDEN void lvi_stage_copy(lvi_stage *dst, const lvi_stage *src);
-LVI_HIDDEN void lvi_stage_clear(lvi_stage *s);
-/* Normalises axis e of s: an evenly spaced (or short) table becomes a
- * linear map, its first entry moving into the offset.  Never fails. */
-LVI_HIDDEN void lvi_stage_normalise(lvi_stage *s, int e);
-/* True when s is the contiguous ravel of its own shape in order ('C' or
- * 'F'): offset 0, no tables, element-unit strides. */
-LVI_HIDDEN bool lvi_stage_is_ravel(const lvi_stage *s, char order);
-/* Copies an N-D box between strided memories (strides in bytes), tiling
- * transposes; see copy.c. */
+/* Checks the invariants above with LVI_ASSERT (a no-op in release
+ * builds).  lvi_view_finish calls it on every view it returns. */
+LVI_HIDDEN void lvi_view_check(const lv_view *v);
+/* Copies an N-D box between strided memories (strides in bytes), walking
+ * the source in storage order and tiling transposes; see copy.c. */
 LVI_HIDDEN void lvi_copy_strided(char *dst, const int64_t *ds, const char *src,
                                  const int64_t *ss, const int64_t *ext, int nd,
                                  int64_t itemsize);
 /* Shortest flat range (elements) for the block accessor's flat path. */
 LVI_HIDDEN extern int64_t lvi_flat_min;
 /* The address of element j (no bounds check: j must be inside the shape). */
-LVI_HIDDEN int64_t lvi_view_eval(const lv_view *v, const int64_t *j);
-/* The contiguous stride after an axis of extent n: stride * n, or 0 when
- * that overflows (possible only in empty views, where strides are moot). */
-LVI_HIDDEN int64_t lvi_next_stride(int64_t stride, int64_t n);
-/* Product of n values with overflow check; -1 on overflow. */
-LVI_HIDDEN int64_t lvi_prod(int n, const int64_t *v);
+static inline int64_t lvi_view_eval(const lv_view *v, const int64_t *j)
+{
+    return lvi_stages_eval(v->stages, v->nstages, j);
+}
 
-/* -------------------------------------------------------------- analysis */
+/* ------------------------------------------------------- the certifier */
 
 /* An affine form over a box: value = c + sum_e coef[e] * k_e. */
 typedef struct lvi_affine {
@@ -253,47 +322,112 @@ typedef struct lvi_box {
 enum { LVI_CERT_OK = 0, LVI_CERT_SPLIT = 1 };
 
 /*
- * Tries to prove that the address is affine over box without looking at its
- * elements (digit arithmetic; table scans over the reached entries).
- * Returns LVI_CERT_OK and fills *out (coefficients of axes with extent 1 are
- * 0), or LVI_CERT_SPLIT with *split_axis and *split_at (0 < at < ext): the
- * caller should split the box there and try both parts.  Never fails.
+ * certify.c.  Tries to prove that the address through stages st[0..n) is
+ * affine over box without looking at its elements (digit arithmetic; table
+ * scans over the reached entries).  Returns LVI_CERT_OK and fills *out
+ * (coefficients of axes with extent 1 are 0), or LVI_CERT_SPLIT with
+ * *split_axis and *split_at (0 < at < ext): the caller should split the box
+ * there and try both parts.  Never fails, never allocates.
  */
-LVI_HIDDEN int lvi_certify(const lv_view *v, const lvi_box *box,
+LVI_HIDDEN int lvi_certify(const lvi_stage *st, int n, const lvi_box *box,
                            lvi_affine *out, int *split_axis,
                            int64_t *split_at);
+/* The whole box of v, for lvi_certify and lvi_for_each_piece. */
+LVI_HIDDEN void lvi_view_box(const lv_view *v, lvi_box *box);
+
+/* ---------------------------------------------------------- the verifier */
 
 enum { LVI_PIECES_OK = 0, LVI_PIECES_NOMEM = -1, LVI_PIECES_BUDGET = -2 };
 /* Called for each certified piece; returns 0 to go on, > 0 to stop. */
 typedef int (*lvi_piece_fn)(void *ctx, const lvi_box *piece,
                             const lvi_affine *a);
-/* Cuts box into pieces that lvi_certify proves affine and calls fn on each,
- * in index order.  budget < 0 is unlimited.  Returns LVI_PIECES_OK, fn's
- * stopping value, LVI_PIECES_BUDGET or LVI_PIECES_NOMEM. */
-LVI_HIDDEN int lvi_for_each_piece(const lv_view *v, const lvi_box *box,
-                                  long budget, lvi_piece_fn fn, void *ctx);
+/* verify.c.  Cuts box into pieces that lvi_certify proves affine and calls
+ * fn on each, in index order.  budget < 0 is unlimited.  Returns
+ * LVI_PIECES_OK, fn's stopping value, LVI_PIECES_BUDGET or
+ * LVI_PIECES_NOMEM. */
+LVI_HIDDEN int lvi_for_each_piece(const lvi_stage *st, int n,
+                                  const lvi_box *box, long budget,
+                                  lvi_piece_fn fn, void *ctx);
 
-struct lvi_analysis {
-    bool strided;    /* addresses affine over the whole view (for ranges:
-                        affine in the element number; never public) */
-    bool exact;      /* false when the budget ran out (then !strided) */
-    int64_t offset;  /* address of element 0 */
+#define LVI_PIECE_BUDGET 50000 /* pieces before the verifier gives up */
+
+/* Why a view is not strided, found by the verifier and kept as numbers;
+ * explain.c turns it into prose only when asked. */
+enum { LVI_WHY_NONE = 0, LVI_WHY_MISMATCH, LVI_WHY_BUDGET };
+typedef struct lvi_witness {
+    int kind;                 /* LVI_WHY_* */
+    int64_t idx[LV_MAXDIMS];  /* MISMATCH: an element off the candidate */
+    int64_t actual, expected; /* its address, and the candidate's */
+} lvi_witness;
+
+/* The verifier's answer for the whole index space of stages st[0..n) over
+ * shape: *aff is the candidate layout through element 0 (c0 and the steps
+ * to each axis's element 1).  Returns LV_OK with *strided set (and *why
+ * filled when not strided), or LV_ENOMEM. */
+LVI_HIDDEN int lvi_verify(const lvi_stage *st, int n, int ndim,
+                          const int64_t *shape, lvi_affine *aff,
+                          bool *strided, lvi_witness *why);
+
+/* Does every line of box along axis step by `step` from one element to
+ * the next (a contiguous axis: step == itemsize)?  Checks each piece and
+ * each place a piece starts, without visiting elements but across carries.
+ * Returns LVI_STEP_YES, LVI_STEP_NO, LVI_STEP_UNKNOWN (the piece budget ran
+ * out) or LVI_STEP_NOMEM. */
+enum { LVI_STEP_YES = 1, LVI_STEP_NO = 0, LVI_STEP_UNKNOWN = 2,
+       LVI_STEP_NOMEM = 3 };
+LVI_HIDDEN int lvi_axis_steps_by(const lvi_stage *st, int n, const lvi_box *box,
+                                 int axis, int64_t step);
+
+/* ---------------------------------------------------------------- plans */
+
+/*
+ * plan.c.  A view's plan: how to produce its elements, computed once per
+ * view (the only place the verifier runs) and immutable afterwards.
+ * Invariants (checked by lvi_plan_check): kind STRIDED exactly when the
+ * source is memory and the index map is affine (`affine`); then [lo, hi]
+ * (plus the itemsize) lies inside the source and the program is the one
+ * linear stage offset + sum(i * strides).  RANGE and PIECES keep the
+ * view's stage program (tables shared), or the one affine stage when the
+ * map is affine.  order[] is a permutation of the axes.
+ */
+struct lv_plan {
+    atomic_long refcnt;
+    int kind;                  /* enum lv_plan_kind */
+    lv_source *src;            /* new references */
+    lv_dtype *dtype;
+    int ndim;
+    int64_t shape[LV_MAXDIMS];
+    int64_t size;
+    bool writable;
+    bool affine;               /* element i at offset + sum(i * strides) */
+    bool exact;                /* false when the budget ran out (!affine) */
+    int64_t offset;            /* affine: address of element 0 */
     int64_t strides[LV_MAXDIMS];
-    int64_t lo, hi;  /* reachable addresses [lo, hi] (memory: bytes incl.
-                        the last element's bytes are [lo, hi + itemsize)) */
-    char *why;       /* for !strided: what breaks striding (malloc'd) */
+    int64_t lo, hi;            /* affine: reachable addresses [lo, hi] */
+    int nstages;
+    lvi_stage *stages;         /* the program */
+    int order[LV_MAXDIMS];     /* axes, slowest in the source first */
+    int64_t local[LV_MAXDIMS]; /* each axis's step at element 0 */
+    lvi_witness why;           /* !affine: what breaks striding */
 };
 
-/* The analysis of v, computed on first use and cached.  Returns NULL only
- * when out of memory. */
-LVI_HIDDEN const lvi_analysis *lvi_analyze(const lv_view *v);
-LVI_HIDDEN void lvi_analysis_free(lvi_analysis *a);
-
-/* A single-stage strided view equal to v when v is strided (a new view), or
- * a new reference to v itself otherwise. */
-LVI_HIDDEN lv_view *lvi_view_collapse(const lv_view *v, lv_error *err);
+/* True when v is one linear stage over memory: plainly strided, its plan
+ * STRIDED with that stage as layout.  Lets the hot path (a view made and
+ * turned into an ndarray at once) skip building the plan. */
+LVI_HIDDEN bool lvi_view_is_one_strided_stage(const lv_view *v);
+/* The cached plan of v (borrowed: it lives as long as v), computed on
+ * first use; NULL only when out of memory. */
+LVI_HIDDEN const lv_plan *lvi_view_plan(const lv_view *v);
 
 /* ------------------------------------------------------------------- ops */
+
+/* reshape.c.  Rewrites the stages of nv (a clone being built, whose stage
+ * 0 holds its strided form if the caller found one) so that they read as
+ * shape (ndim entries, product = nv's size) in order: NumPy's no-copy rule,
+ * or a new ravel stage, or a new stage of digits.  LV_ELIMIT when that
+ * would stack more stages than allowed, LV_ENOMEM. */
+LVI_HIDDEN int lvi_reshape_stages(lv_view *nv, int ndim, const int64_t *shape,
+                                  char order, lv_error *err);
 
 enum lvi_op_kind {
     LVI_OP_SOURCE = 1, LVI_OP_TRANSPOSE, LVI_OP_INDEX, LVI_OP_RESHAPE,
@@ -321,8 +455,6 @@ struct lvi_op {
 LVI_HIDDEN lvi_op *lvi_op_new(int kind, lv_error *err);
 LVI_HIDDEN lvi_op *lvi_op_ref(lvi_op *op);
 LVI_HIDDEN void lvi_op_free(lvi_op *op);
-/* A one-line description of op for explanations, into buf. */
-LVI_HIDDEN const char *lvi_op_describe(const lvi_op *op, char *buf, size_t size);
 /* Appends op as a spec writes it (".reshape((2, 3))", "[::2]"). */
 LVI_HIDDEN void lvi_spec_op_text(lvi_str *b, const lvi_op *op);
 /* The op number k (1-based from the source, 0 = the source) of v's chain. */

@@ -3,12 +3,11 @@
  *
  * The stages of a view say *where* its elements are; the op chain says *how
  * the user asked for them*.  It is kept for explanations ("the reshape at op
- * 3 breaks striding", worded as the spec printer writes the op) and for
- * writing the view back out as a spec (spec_print.c).  Ops are
+ * 3 breaks striding", explain.c) and for writing the view back out as a
+ * spec (spec_print.c); both read it, it knows neither.  Ops are
  * immutable, refcounted, and shared by every view derived from them, so a
  * long chain costs one node per op, not one per view.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +15,7 @@
 
 lvi_op *lvi_op_new(int kind, lv_error *err)
 {
-    lvi_op *op = calloc(1, sizeof *op);
+    lvi_op *op = lvi_calloc(1, sizeof *op);
     if (op == NULL)
         return LVI_NOMEM(err);
     atomic_init(&op->refcnt, 1);
@@ -55,18 +54,4 @@ const lvi_op *lvi_view_op(const lv_view *v, int k)
     for (int n = v->nops; op != NULL && n > k; n--)
         op = op->parent;
     return op;
-}
-
-const char *lvi_op_describe(const lvi_op *op, char *buf, size_t size)
-{
-    lvi_str b = {0};
-    if (op->kind == LVI_OP_SOURCE)
-        lvi_str_printf(&b, "the source");
-    else
-        lvi_spec_op_text(&b, op); /* the op as a spec writes it */
-    char *s = lvi_str_take(&b);
-    const char *text = s ? s : "an op";
-    snprintf(buf, size, "%s", text[0] == '.' ? text + 1 : text);
-    free(s);
-    return buf;
 }

@@ -422,7 +422,7 @@ static lvi_op *index_op(int nitems, const lv_index *items, lv_error *err)
     lvi_op *op = lvi_op_new(LVI_OP_INDEX, err);
     if (op == NULL)
         return NULL;
-    op->items = calloc((size_t)(nitems ? nitems : 1), sizeof *op->items);
+    op->items = lvi_calloc((size_t)(nitems ? nitems : 1), sizeof *op->items);
     if (op->items == NULL) {
         lvi_op_free(op);
         return LVI_NOMEM(err);
@@ -434,7 +434,7 @@ static lvi_op *index_op(int nitems, const lv_index *items, lv_error *err)
         if (items[k].kind != LV_INDEX_ARRAY)
             continue;
         size_t bytes = (size_t)items[k].nindices * sizeof(int64_t);
-        int64_t *copy = malloc(bytes ? bytes : 1);
+        int64_t *copy = lvi_malloc(bytes);
         if (copy == NULL) {
             lvi_op_free(op);
             return LVI_NOMEM(err);

@@ -90,7 +90,7 @@ static int sum_region(const mean_job *j, const int64_t *slo, const int64_t *shi,
     int64_t span = n ? shi[s] - slo[s] : 1;
     int64_t rows = SLAB_ELEMS / (row > 0 ? row : 1);
     rows = rows < 1 ? 1 : rows > span ? span : rows;
-    unsigned char *buf = malloc((size_t)(rows * row * isz + 1));
+    unsigned char *buf = lvi_malloc((size_t)(rows * row * isz + 1));
     if (buf == NULL)
         return LVI_ERR(err, LV_ENOMEM, "out of memory");
     int64_t lo[LV_MAXDIMS], hi[LV_MAXDIMS];

@@ -154,37 +154,78 @@ static int range_error(lv_error *err)
                    "computed from arange/linspace and has no bytes");
 }
 
-/* ndarray.view's rule: the last axis changes length. */
-static int view_like(lv_view *nv, int64_t oldsize, int64_t newsize,
-                     lv_error *err)
+/* The checks of ndarray.view's rule shared by both forms below. */
+static int view_like_sizes(const lv_view *nv, int64_t oldsize, int64_t newsize,
+                           int64_t *n_out, lv_error *err)
 {
-    if (nv->ndim == 0)
-        return LVI_ERR(err, LV_EVALUE, "changing the dtype of a 0d array is "
-                       "only supported if the itemsize is unchanged");
-    bool gather = false;
-    for (int e = 0; e < nv->stages[0].ndim; e++)
-        gather |= nv->stages[0].ax[e].table != NULL;
-    if (nv->nstages > 1 || gather)
-        return LVI_ERR(err, LV_EVALUE, "changing to a dtype of a different "
-                       "size with axis=None needs a strided view, and this one "
-                       "is not (see explain()); use axis=k");
-    lvi_axis *a = &nv->stages[0].ax[nv->ndim - 1];
-    if (a->n != 1 && nv->size != 0 && (a->table || a->stride != oldsize))
-        return LVI_ERR(err, LV_EVALUE, "to change to a dtype of a different "
-                       "size, the last axis must be contiguous");
+    int64_t bytes, n = nv->shape[nv->ndim - 1];
     if (newsize < oldsize && oldsize % newsize)
         return LVI_ERR(err, LV_EVALUE, "when changing to a smaller dtype, its "
                        "size must be a divisor of the size of original dtype");
-    int64_t bytes;
-    if (lvi_mul(a->n, oldsize, &bytes))
+    if (lvi_mul(n, oldsize, &bytes))
         return LVI_ERR(err, LV_EOVERFLOW, "the last axis's bytes overflow int64");
     if (bytes % newsize)
         return LVI_ERR(err, LV_EVALUE, "when changing to a larger dtype, its "
                        "size must be a divisor of the total size in bytes of "
                        "the last axis of the array");
-    a->n = bytes / newsize;
+    *n_out = bytes / newsize;
+    return LV_OK;
+}
+
+static int not_contiguous(lv_error *err)
+{
+    return LVI_ERR(err, LV_EVALUE, "to change to a dtype of a different size, "
+                   "the last axis must be contiguous");
+}
+
+/* ndarray.view's rule on one stage: the last axis changes length.  Gathers
+ * on the other axes are fine (their bytes are untouched). */
+static int view_like(lv_view *nv, int64_t oldsize, int64_t newsize,
+                     lv_error *err)
+{
+    int64_t n = 0;
+    lvi_axis *a = &nv->stages[0].ax[nv->ndim - 1];
+    if (a->n != 1 && nv->size != 0 && (a->table || a->stride != oldsize))
+        return not_contiguous(err);
+    int rc = view_like_sizes(nv, oldsize, newsize, &n, err);
+    if (rc != LV_OK)
+        return rc;
+    a->n = n;
     a->stride = newsize;
     return LV_OK;
+}
+
+/* ndarray.view's rule on several stages, smaller dtype: each element
+ * splits into r = old/new parts along a new last axis (split()), which
+ * then merges with the old last axis into one of length n*r.  NumPy
+ * refuses unless the last axis is contiguous, and so do we when the
+ * verifier finds a step that is not; the view built is exact either way. */
+static int view_like_stages(lv_view *nv, int64_t oldsize, int64_t newsize,
+                            lv_error *err)
+{
+    int64_t n = 0, shape[LV_MAXDIMS];
+    int last = nv->ndim - 1;
+    lvi_box box;
+    if (newsize > oldsize)
+        return LVI_ERR(err, LV_EVALUE, "changing to a larger dtype with "
+                       "axis=None needs a strided view, and this one is not "
+                       "(see explain()); reshape the last axis into groups "
+                       "and use reinterpret(dtype, axis=-1)");
+    int rc = view_like_sizes(nv, oldsize, newsize, &n, err);
+    if (rc != LV_OK)
+        return rc;
+    lvi_view_box(nv, &box);
+    int step = nv->size ? lvi_axis_steps_by(nv->stages, nv->nstages, &box,
+                                            last, oldsize) : LVI_STEP_YES;
+    if (step == LVI_STEP_NOMEM)
+        return LVI_ERR(err, LV_ENOMEM, "out of memory");
+    if (step == LVI_STEP_NO)
+        return not_contiguous(err);
+    if ((rc = split(nv, last + 1, oldsize / newsize, newsize, err)) != LV_OK)
+        return rc;
+    memcpy(shape, nv->shape, (size_t)last * sizeof *shape);
+    shape[last] = n;
+    return lvi_reshape_stages(nv, nv->ndim, shape, 'C', err);
 }
 
 /* axis=k with a larger dtype: axis k (length r, contiguous) merges away. */
@@ -218,8 +259,12 @@ static int apply(lv_view *nv, const lv_dtype *dt, int axis, lv_error *err)
     int64_t oldsize = nv->dtype->itemsize, newsize = dt->itemsize;
     if (oldsize == newsize)
         return LV_OK;
+    if (axis == LV_AXIS_NONE && nv->ndim == 0)
+        return LVI_ERR(err, LV_EVALUE, "changing the dtype of a 0d array is "
+                       "only supported if the itemsize is unchanged");
     if (axis == LV_AXIS_NONE)
-        return view_like(nv, oldsize, newsize, err);
+        return nv->nstages == 1 ? view_like(nv, oldsize, newsize, err)
+                                : view_like_stages(nv, oldsize, newsize, err);
     if (newsize > oldsize) {
         if (newsize % oldsize)
             return LVI_ERR(err, LV_EVALUE, "reinterpret with axis: itemsize "
@@ -238,6 +283,24 @@ static int apply(lv_view *nv, const lv_dtype *dt, int axis, lv_error *err)
     return split(nv, axis, oldsize / newsize, newsize, err);
 }
 
+/* The reinterpreted view built from clone (consumed). */
+static lv_view *build(lv_view *nv, const lv_dtype *dt, int axis, lv_error *err)
+{
+    lvi_op *op = NULL;
+    if (nv == NULL)
+        return NULL;
+    if (apply(nv, dt, axis, err) != LV_OK ||
+        (op = lvi_op_new(LVI_OP_REINTERPRET, err)) == NULL) {
+        lv_view_free(nv);
+        return NULL;
+    }
+    lv_dtype_free(nv->dtype);
+    nv->dtype = lv_dtype_ref(dt);
+    op->dtype = lv_dtype_ref(dt);
+    op->axis = axis;
+    return lvi_view_finish(nv, op, err);
+}
+
 lv_view *lv_view_reinterpret(const lv_view *v, const lv_dtype *dt, int axis,
                              lv_error *err)
 {
@@ -249,23 +312,19 @@ lv_view *lv_view_reinterpret(const lv_view *v, const lv_dtype *dt, int axis,
         range_error(err);
         return NULL;
     }
-    bool collapse = dt->itemsize != v->dtype->itemsize && v->nstages > 1;
-    lv_view *nv = collapse ? lvi_view_collapse(v, err) : lv_view_ref(v);
-    if (nv != NULL && nv == v) {
-        lv_view_free(nv);
-        nv = lvi_view_clone(v, err);
-    }
-    if (nv == NULL)
-        return NULL;
-    lvi_op *op = NULL;
-    if (apply(nv, dt, axis, err) != LV_OK ||
-        (op = lvi_op_new(LVI_OP_REINTERPRET, err)) == NULL) {
-        lv_view_free(nv);
-        return NULL;
-    }
-    lv_dtype_free(nv->dtype);
-    nv->dtype = lv_dtype_ref(dt);
-    op->dtype = lv_dtype_ref(dt);
-    op->axis = axis;
-    return lvi_view_finish(nv, op, err);
+    if (dt->itemsize == v->dtype->itemsize)
+        return build(lvi_view_clone(v, err), dt, axis, err);
+    lv_view *r = build(lvi_view_strided_clone(v, err), dt, axis, err);
+    if (r != NULL || v->nstages == 1 || (err && err->code == LV_ENOMEM))
+        return r;
+    /* refused on several stages: a view only the verifier proves strided
+     * gets the strided rules (rare: the certifier proves most at once) */
+    lv_error first = err ? *err : (lv_error){0};
+    lv_view *c = lvi_view_verified_clone(v, err);
+    if (c != NULL && c->nstages == 1)
+        return build(c, dt, axis, err);
+    lv_view_free(c);
+    if (err && err->code != LV_ENOMEM)
+        *err = first;
+    return NULL;
 }

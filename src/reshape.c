@@ -9,9 +9,12 @@
  * fails, the view gets a new stage: stage 0 becomes the ravel of the new
  * shape and the old stage 0 becomes the digits it unravels into (in C digit
  * order, so an F-order reshape lists the old axes reversed), neighbouring
- * digits that merge merged.  A multi-stage view that is strided after all
- * is collapsed to one stage first (lvi_view_collapse), so the no-copy rule
- * sees it.
+ * digits that merge merged.  A multi-stage view that the certifier proves
+ * strided at once is written as its one stage first
+ * (lvi_view_strided_clone), so the no-copy rule sees it; one that only the
+ * verifier proves strided gets a stage too, and its plan still finds it
+ * strided.  Only when stacking would exceed the limit is the verifier
+ * asked (lvi_view_verified_clone), to collapse instead.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +22,32 @@
 #include "lvi.h"
 
 #define MAX_STAGES 64 /* non-strided reshapes one view may stack */
+
+/* ------------------------------------------- the clones ops edit */
+
+lv_view *lvi_view_strided_clone(const lv_view *v, lv_error *err)
+{
+    lvi_box box;
+    lvi_affine a;
+    int axis;
+    int64_t at;
+    if (v->nstages == 1)
+        return lvi_view_clone(v, err);
+    lvi_view_box(v, &box);
+    if (lvi_certify(v->stages, v->nstages, &box, &a, &axis, &at) == LVI_CERT_OK)
+        return lvi_view_clone_affine(v, a.c, a.coef, err);
+    return lvi_view_clone(v, err);
+}
+
+lv_view *lvi_view_verified_clone(const lv_view *v, lv_error *err)
+{
+    const lv_plan *p = lvi_view_plan(v);
+    if (p == NULL)
+        return LVI_NOMEM(err);
+    if (p->affine && v->nstages > 1)
+        return lvi_view_clone_affine(v, p->offset, p->strides, err);
+    return lvi_view_clone(v, err);
+}
 
 /* --------------------------------------------------------------- reshape */
 
@@ -182,10 +211,9 @@ static int push_stage(lv_view *nv, int ndim, const int64_t *shape, char order,
     if (nv->nstages >= MAX_STAGES)
         return LVI_ERR(err, LV_ELIMIT, "more than %d reshapes that break "
                        "striding are stacked on one view", MAX_STAGES);
-    lvi_stage *st = realloc(nv->stages, (size_t)(nv->nstages + 1) * sizeof *st);
-    if (st == NULL)
-        return LVI_ERR(err, LV_ENOMEM, "out of memory");
-    nv->stages = st;
+    if (lvi_view_grow_stages(nv, err) != LV_OK)
+        return LV_ENOMEM;
+    lvi_stage *st = nv->stages;
     memmove(&st[1], &st[0], (size_t)nv->nstages * sizeof *st);
     nv->nstages++;
     lvi_stage *digits = &st[1];
@@ -215,8 +243,7 @@ static lvi_op *reshape_op(int ndim, const int64_t *shape, char order,
     return op;
 }
 
-/* Reshape of a view whose strided form (if any) is already in stage 0. */
-static int reshape_stages(lv_view *nv, int ndim, const int64_t *shape,
+int lvi_reshape_stages(lv_view *nv, int ndim, const int64_t *shape,
                           char order, lv_error *err)
 {
     lvi_stage out = {0};
@@ -251,14 +278,16 @@ lv_view *lv_view_reshape(const lv_view *v, int ndim, const int64_t *shape,
     }
     if (resolve_shape(v, ndim, shape, ns, err) != LV_OK)
         return NULL;
-    lv_view *nv = lvi_view_collapse(v, err);
-    if (nv != NULL && nv == v) {
-        lv_view_free(nv);
-        nv = lvi_view_clone(v, err);
-    }
+    lv_view *nv = lvi_view_strided_clone(v, err);
     if (nv == NULL)
         return NULL;
-    if (reshape_stages(nv, ndim, ns, order, err) != LV_OK) {
+    int rc = lvi_reshape_stages(nv, ndim, ns, order, err);
+    if (rc == LV_ELIMIT) { /* a verified collapse may need no new stage */
+        lv_view_free(nv);
+        nv = lvi_view_verified_clone(v, err);
+        rc = nv ? lvi_reshape_stages(nv, ndim, ns, order, err) : LV_ENOMEM;
+    }
+    if (rc != LV_OK) {
         lv_view_free(nv);
         return NULL;
     }

@@ -23,12 +23,15 @@
 
 #include "lvi.h"
 
+static atomic_ullong next_id = 1;
+
 static lv_source *source_alloc(int kind, lv_error *err)
 {
-    lv_source *s = calloc(1, sizeof *s);
+    lv_source *s = lvi_calloc(1, sizeof *s);
     if (s == NULL)
         return LVI_NOMEM(err);
     atomic_init(&s->refcnt, 1);
+    s->id = atomic_fetch_add(&next_id, 1);
     s->kind = kind;
     return s;
 }
@@ -105,9 +108,9 @@ lv_source *lv_source_file(const char *path, int64_t offset, int64_t nbytes,
     if (fd < 0)
         return NULL;
     lv_source *s = source_alloc(LV_SOURCE_FILE, err);
-    char *copy = realpath(path, NULL); /* absolute: specs and pickles travel */
-    if (copy == NULL)
-        copy = strdup(path);
+    char *abs = realpath(path, NULL); /* absolute: specs and pickles travel */
+    char *copy = lvi_strdup(abs ? abs : path);
+    free(abs);
     if (s == NULL || copy == NULL) {
         close(fd);
         free(s);
@@ -170,6 +173,7 @@ void lv_source_free(lv_source *src)
 }
 
 int lv_source_kind(const lv_source *src) { return src->kind; }
+uint64_t lv_source_id(const lv_source *src) { return src->id; }
 void *lv_source_data(const lv_source *src) { return src->data; }
 int64_t lv_source_nbytes(const lv_source *src) { return src->nbytes; }
 bool lv_source_writable(const lv_source *src) { return src->writable; }
@@ -214,4 +218,19 @@ int lvi_source_fault(const lv_source *src, const char *addr, lv_error *err)
                    "again; refusing to read", src->path,
                    (long long)src->file_offset + at,
                    (long long)(src->file_offset + src->nbytes));
+}
+
+int lv_source_range_info(const lv_source *src, lv_range_info *out,
+                         lv_error *err)
+{
+    if (src->kind != LV_SOURCE_RANGE)
+        return LVI_ERR(err, LV_ETYPE, "the source is not a range");
+    const lvi_range *r = &src->range;
+    *out = (lv_range_info){
+        .linspace = r->linspace, .n = r->n,
+        .args = {r->a_start, r->a_stop, r->a_step}, .ifirst = r->ifirst,
+        .idelta = r->idelta, .ffirst = r->ffirst, .fsecond = r->fsecond,
+        .fdelta = r->fdelta, .start = r->start, .stop = r->stop,
+        .step = r->step, .div = r->div, .endpoint = r->endpoint};
+    return LV_OK;
 }

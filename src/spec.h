@@ -92,7 +92,7 @@ typedef struct spec_parser {
     lv_error *err;
 } spec_parser;
 
-/* spec_parse.c.  lvi_spec_fail reports LV_ESPEC at token at (fmt takes one
+/* spec_lex.c.  lvi_spec_fail reports LV_ESPEC at token at (fmt takes one
  * string, a); lvi_spec_op_fail reports the core's error core at token at,
  * prefixed by op.  Both return the code. */
 LVI_HIDDEN int lvi_spec_fail(spec_parser *ps, const spec_token *at,

@@ -9,7 +9,6 @@
  * at the name of the source or method, with the core's code and message.
  * Nothing here keeps a value: arguments stay owned by the caller.
  */
-#define _GNU_SOURCE /* asprintf */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,13 +236,16 @@ static int src_open_raw(parser *ps, const spec_token *fn, arg *a, int n, value *
         lv_dtype_free(dt);
         return lvi_spec_fail(ps, p[2]->at, "%s", "shape is negative or too large");
     }
-    char *joined = NULL;
-    if (ps->base_dir && path[0] != '/' &&
-        asprintf(&joined, "%s/%s", ps->base_dir, path) < 0)
-        joined = NULL;
-    lv_source *src = lv_source_file(joined ? joined : path, offset, nbytes,
+    lvi_str joined = {0};
+    if (ps->base_dir && path[0] != '/')
+        lvi_str_printf(&joined, "%s/%s", ps->base_dir, path);
+    if (joined.failed) {
+        lv_dtype_free(dt);
+        return LVI_ERR(ps->err, LV_ENOMEM, "out of memory");
+    }
+    lv_source *src = lv_source_file(joined.s ? joined.s : path, offset, nbytes,
                                     mode[1] == '+', &e);
-    free(joined);
+    free(joined.s);
     lv_view *v = src ? lv_view_new(src, dt, ndim, shape, NULL, order, 0, &e) : NULL;
     lv_source_free(src);
     lv_dtype_free(dt);

@@ -10,6 +10,8 @@
  * decodes a str and encode it as UTF-8 (so "\xe9" is the two bytes of 'é');
  * a NUL is kept (record field names may hold one) and refused where a string
  * becomes a C string (a path, a dtype: spec_call.c).  Columns count bytes.
+ * Also here: the errors located at a token, which the lexer, the parser and
+ * the calls all report.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -72,12 +74,37 @@ int lvi_spec_error(lv_error *err, int code, const char *text,
     return code;
 }
 
+int lvi_spec_fail(spec_parser *ps, const spec_token *at, const char *fmt, const char *a)
+{
+    return lvi_spec_error(ps->err, LV_ESPEC, ps->text, at, fmt, a);
+}
+
+bool lvi_spec_is_name(const spec_parser *ps, const spec_token *t, const char *name)
+{
+    return t->kind == TK_NAME && strlen(name) == t->len &&
+           memcmp(ps->text + t->start, name, t->len) == 0;
+}
+
+int lvi_spec_op_fail(spec_parser *ps, const spec_token *at, const char *op, lv_error *core)
+{
+    char msg[600];
+    size_t n = strlen(op);
+    bool named = strncmp(core->message, op, n) == 0 && core->message[n] == ':';
+    snprintf(msg, sizeof msg, "%s%s%s", named ? "" : op, named ? "" : ": ",
+             core->message); /* "arange: step ...", not "arange: arange: ..." */
+    int code = core->code, os_errno = core->os_errno;
+    lvi_spec_error(ps->err, code, ps->text, at, "%s", msg);
+    if (ps->err)
+        ps->err->os_errno = os_errno; /* FileNotFoundError stays one */
+    return code;
+}
+
 static spec_token *push(lexer *lx, int kind, size_t start)
 {
     spec_tokens *t = lx->toks;
     if (t->n == t->cap) {
         size_t cap = t->cap ? 2 * t->cap : 64;
-        spec_token *nt = realloc(t->t, cap * sizeof *nt);
+        spec_token *nt = lvi_realloc(t->t, cap * sizeof *nt);
         if (nt == NULL)
             return NULL;
         t->t = nt;

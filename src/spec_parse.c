@@ -76,11 +76,6 @@ static bool accept(parser *ps, int kind)
     return true;
 }
 
-int lvi_spec_fail(parser *ps, const spec_token *at, const char *fmt, const char *a)
-{
-    return lvi_spec_error(ps->err, LV_ESPEC, ps->text, at, fmt, a);
-}
-
 static int expect(parser *ps, int kind, const char *where)
 {
     if (accept(ps, kind))
@@ -89,26 +84,6 @@ static int expect(parser *ps, int kind, const char *where)
     snprintf(msg, sizeof msg, "expected %s %s, found %s",
              lvi_spec_tok_name(kind), where, lvi_spec_tok_name(peek(ps)->kind));
     return lvi_spec_fail(ps, peek(ps), "%s", msg);
-}
-
-bool lvi_spec_is_name(const parser *ps, const spec_token *t, const char *name)
-{
-    return t->kind == TK_NAME && strlen(name) == t->len &&
-           memcmp(ps->text + t->start, name, t->len) == 0;
-}
-
-int lvi_spec_op_fail(parser *ps, const spec_token *at, const char *op, lv_error *core)
-{
-    char msg[600];
-    size_t n = strlen(op);
-    bool named = strncmp(core->message, op, n) == 0 && core->message[n] == ':';
-    snprintf(msg, sizeof msg, "%s%s%s", named ? "" : op, named ? "" : ": ",
-             core->message); /* "arange: step ...", not "arange: arange: ..." */
-    int code = core->code, os_errno = core->os_errno;
-    lvi_spec_error(ps->err, code, ps->text, at, "%s", msg);
-    if (ps->err)
-        ps->err->os_errno = os_errno; /* FileNotFoundError stays one */
-    return code;
 }
 
 static int parse_expr(parser *ps, value *out);
@@ -125,7 +100,7 @@ static int parse_items(parser *ps, int close, value *out, bool *had_comma)
     while (peek(ps)->kind != close) {
         if (n == cap) {
             int ncap = cap ? 2 * cap : 8;
-            value *grown = realloc(items, (size_t)ncap * sizeof *grown);
+            value *grown = lvi_realloc(items, (size_t)ncap * sizeof *grown);
             if (grown == NULL) {
                 rc = LVI_ERR(ps->err, LV_ENOMEM, "out of memory");
                 break;
@@ -191,7 +166,7 @@ static int parse_primary(parser *ps, value *out)
     case TK_STRING:
         next(ps);
         out->kind = V_STR;
-        if ((out->s = malloc(t->slen + 1)) == NULL)
+        if ((out->s = lvi_malloc(t->slen + 1)) == NULL)
             return LVI_ERR(ps->err, LV_ENOMEM, "out of memory");
         memcpy(out->s, t->sval, t->slen + 1);
         out->slen = t->slen;
@@ -359,7 +334,7 @@ static int value_item(parser *ps, const value *v, lv_index *it)
     case V_ELLIPSIS: it->kind = LV_INDEX_ELLIPSIS; return LV_OK;
     case V_LIST:
     case V_TUPLE: {
-        int64_t *idx = malloc((size_t)(v->n ? v->n : 1) * sizeof *idx);
+        int64_t *idx = lvi_malloc((size_t)(v->n ? v->n : 1) * sizeof *idx);
         if (idx == NULL)
             return LVI_ERR(ps->err, LV_ENOMEM, "out of memory");
         for (int k = 0; k < v->n; k++)
@@ -529,12 +504,16 @@ static int bind_name(parser *ps, const spec_token *name, value *v)
     binding *b = ps->binds;
     if (ps->nbinds == ps->capbinds) {
         int cap = ps->capbinds ? 2 * ps->capbinds : 16;
-        if ((b = realloc(ps->binds, (size_t)cap * sizeof *b)) != NULL) {
+        if ((b = lvi_realloc(ps->binds, (size_t)cap * sizeof *b)) != NULL) {
             ps->binds = b;
             ps->capbinds = cap;
         }
     }
-    char *s = strndup(ps->text + name->start, name->len);
+    char *s = lvi_malloc(name->len + 1);
+    if (s) {
+        memcpy(s, ps->text + name->start, name->len);
+        s[name->len] = '\0';
+    }
     if (b == NULL || s == NULL) {
         free(s);
         value_free(v);

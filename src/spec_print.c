@@ -199,7 +199,7 @@ void lvi_spec_op_text(lvi_str *b, const lvi_op *op)
 
 char *lv_view_to_spec(const lv_view *v, lv_error *err)
 {
-    const lvi_op **chain = malloc((size_t)(v->nops + 1) * sizeof *chain);
+    const lvi_op **chain = lvi_malloc((size_t)(v->nops + 1) * sizeof *chain);
     if (chain == NULL)
         return LVI_NOMEM(err);
     int n = 0;

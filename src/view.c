@@ -1,113 +1,54 @@
 /*
- * view.c — the view object: lifetime, normalisation, evaluation, and the
- * strided constructor over memory.
+ * view.c — the view object: lifetime, normalisation, its invariants, and
+ * the strided constructor over memory.
  *
  * Every op builds its result the same way: lvi_view_clone (or alloc), edit
  * the stages, then lvi_view_finish, which normalises stage 0 (evenly spaced
  * tables become linear maps, an empty view becomes one linear stage, a stage
  * that is the plain ravel of the next one is folded away), recomputes the
  * shape, checks the size fits int64, and links the op into the chain.  So
- * the invariants of lvi.h hold after every op, whatever the op did.
+ * the invariants of lvi.h hold after every op, whatever the op did, and
+ * lvi_view_check asserts them there (test, sanitizer and fuzz builds).
+ * Building a view computes nothing about it: questions (is it strided, how
+ * to read it) are answered by its plan (plan.c), lazily.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "lvi.h"
 
-/* ---------------------------------------------------------------- tables */
-
-lvi_table *lvi_table_new(int64_t n)
-{
-    if (n < 0 || (uint64_t)n > (SIZE_MAX - sizeof(lvi_table)) / sizeof(int64_t))
-        return NULL;
-    lvi_table *t = malloc(sizeof *t + (size_t)n * sizeof(int64_t));
-    if (t == NULL)
-        return NULL;
-    atomic_init(&t->refcnt, 1);
-    t->n = n;
-    return t;
-}
-
-lvi_table *lvi_table_ref(lvi_table *t)
-{
-    if (t)
-        atomic_fetch_add(&t->refcnt, 1);
-    return t;
-}
-
-void lvi_table_free(lvi_table *t)
-{
-    if (t != NULL && atomic_fetch_sub(&t->refcnt, 1) == 1)
-        free(t);
-}
-
-/* ---------------------------------------------------------------- stages */
-
-void lvi_stage_clear(lvi_stage *s)
-{
-    for (int k = 0; k < s->ndim; k++) {
-        lvi_table_free(s->ax[k].table);
-        s->ax[k].table = NULL;
-    }
-    s->ndim = 0;
-}
-
-void lvi_stage_copy(lvi_stage *dst, const lvi_stage *src)
-{
-    *dst = *src;
-    for (int k = 0; k < src->ndim; k++)
-        lvi_table_ref(dst->ax[k].table);
-}
-
-void lvi_stage_normalise(lvi_stage *s, int e)
-{
-    lvi_axis *a = &s->ax[e];
-    lvi_table *t = a->table;
-    if (t == NULL)
-        return;
-    if (a->n >= 2) {
-        int64_t d = t->v[1] - t->v[0];
-        for (int64_t i = 2; i < a->n; i++)
-            if (t->v[i] - t->v[i - 1] != d)
-                return;
-        a->stride = d;
-    } else {
-        a->stride = 0;
-    }
-    if (a->n >= 1)
-        s->offset += t->v[0];
-    a->table = NULL;
-    lvi_table_free(t);
-}
-
-int64_t lvi_prod(int n, const int64_t *v)
-{
-    int64_t p = 1;
-    for (int k = 0; k < n; k++)
-        if (lvi_mul(p, v[k], &p))
-            return -1;
-    return p;
-}
-
 /* ----------------------------------------------------------------- views */
 
 lv_view *lvi_view_alloc(lv_source *src, const lv_dtype *dt, int nstages,
                         lv_error *err)
 {
-    lv_view *v = calloc(1, sizeof *v);
-    lvi_stage *st = calloc((size_t)nstages, sizeof *st);
-    if (v == NULL || st == NULL) {
+    lv_view *v = lvi_calloc(1, sizeof *v);
+    lvi_stage *st = nstages == 1 || v == NULL ? NULL
+                    : lvi_calloc((size_t)nstages, sizeof *st);
+    if (v == NULL || (nstages != 1 && st == NULL)) {
         free(v);
-        free(st);
         return LVI_NOMEM(err);
     }
     atomic_init(&v->refcnt, 1);
-    atomic_init(&v->analysis, NULL);
+    atomic_init(&v->plan, NULL);
     v->src = lv_source_ref(src);
     v->dtype = lv_dtype_ref(dt);
     v->nstages = nstages;
-    v->stages = st;
+    v->stages = nstages == 1 ? &v->stage1 : st;
     return v;
+}
+
+int lvi_view_grow_stages(lv_view *v, lv_error *err)
+{
+    size_t n = (size_t)v->nstages + 1;
+    lvi_stage *st = v->stages == &v->stage1 ? lvi_malloc(n * sizeof *st)
+                    : lvi_realloc(v->stages, n * sizeof *st);
+    if (st == NULL)
+        return LVI_ERR(err, LV_ENOMEM, "out of memory");
+    if (v->stages == &v->stage1)
+        memcpy(st, &v->stage1, sizeof *st);
+    v->stages = st;
+    return LV_OK;
 }
 
 lv_view *lvi_view_clone(const lv_view *v, lv_error *err)
@@ -117,6 +58,28 @@ lv_view *lvi_view_clone(const lv_view *v, lv_error *err)
         return NULL;
     for (int k = 0; k < v->nstages; k++)
         lvi_stage_copy(&c->stages[k], &v->stages[k]);
+    c->broadcast = v->broadcast;
+    c->nops = v->nops;
+    c->op = v->op ? lvi_op_ref(v->op) : NULL;
+    c->ndim = v->ndim;
+    memcpy(c->shape, v->shape, sizeof v->shape);
+    c->size = v->size;
+    return c;
+}
+
+lv_view *lvi_view_clone_affine(const lv_view *v, int64_t offset,
+                               const int64_t *strides, lv_error *err)
+{
+    lv_view *c = lvi_view_alloc(v->src, v->dtype, 1, err);
+    if (c == NULL)
+        return NULL;
+    lvi_stage *s0 = &c->stages[0];
+    s0->ndim = v->ndim;
+    s0->offset = offset;
+    s0->op = v->stages[0].op;
+    for (int e = 0; e < v->ndim; e++)
+        s0->ax[e] = (lvi_axis){v->shape[e], v->shape[e] > 1 ? strides[e] : 0,
+                               NULL};
     c->broadcast = v->broadcast;
     c->nops = v->nops;
     c->op = v->op ? lvi_op_ref(v->op) : NULL;
@@ -139,8 +102,9 @@ void lv_view_free(lv_view *v)
         return;
     for (int k = 0; k < v->nstages; k++)
         lvi_stage_clear(&v->stages[k]);
-    free(v->stages);
-    lvi_analysis_free(atomic_load(&v->analysis));
+    if (v->stages != &v->stage1)
+        free(v->stages);
+    lv_plan_free(atomic_load(&v->plan));
     lvi_op_free(v->op);
     lv_dtype_free(v->dtype);
     lv_source_free(v->src);
@@ -152,14 +116,6 @@ void lv_view_free(lv_view *v)
 static int64_t unit(const lv_view *v)
 {
     return v->src->kind == LV_SOURCE_RANGE ? 1 : v->dtype->itemsize;
-}
-
-int64_t lvi_next_stride(int64_t stride, int64_t n)
-{
-    int64_t next;
-    if (n <= 1 || stride == 0)
-        return stride;
-    return lvi_mul(stride, n, &next) ? 0 : next;
 }
 
 /* An empty view becomes one linear C-contiguous stage at offset 0. */
@@ -177,22 +133,6 @@ static void make_empty(lv_view *v)
         stride = lvi_next_stride(stride, s0->ax[e].n);
     }
     s0->offset = 0;
-}
-
-bool lvi_stage_is_ravel(const lvi_stage *s, char order)
-{
-    int64_t stride = 1;
-    if (s->offset != 0)
-        return false;
-    for (int i = 0; i < s->ndim; i++) {
-        const lvi_axis *a = &s->ax[order == 'C' ? s->ndim - 1 - i : i];
-        if (a->n == 1)
-            continue;
-        if (a->table || a->stride != stride)
-            return false;
-        stride = lvi_next_stride(stride, a->n);
-    }
-    return true;
 }
 
 /* True when stage 0 is the plain C ravel of stage 1's digits (size-1 axes
@@ -259,27 +199,79 @@ lv_view *lvi_view_finish(lv_view *v, lvi_op *op, lv_error *err)
     if (v->size == 0)
         make_empty(v);
     fold_plain_ravel(v);
+    lvi_view_check(v);
     return v;
 }
 
-/* Walks the stages: the address of element j. */
-int64_t lvi_view_eval(const lv_view *v, const int64_t *j)
+/* ------------------------------------------------------------ invariants */
+
+#ifdef LV_CHECKS
+/* The values the last stage may reach: bytes [0, nbytes - itemsize] of
+ * the source, or positions [0, n - 1] of a range. */
+static void last_stage_bounds(const lv_view *v, int64_t *lo, int64_t *hi)
 {
-    const lvi_stage *s = &v->stages[0];
-    int64_t x = s->offset;
-    for (int e = 0; e < s->ndim; e++)
-        x += lvi_axis_map(&s->ax[e], j[e]);
-    for (int k = 1; k < v->nstages; k++) {
-        s = &v->stages[k];
-        int64_t y = s->offset;
-        for (int p = s->ndim - 1; p >= 0; p--) {
-            int64_t n = s->ax[p].n;
-            y += lvi_axis_map(&s->ax[p], x % n);
-            x /= n;
-        }
-        x = y;
+    *lo = 0;
+    *hi = v->src->kind == LV_SOURCE_RANGE ? v->src->range.n - 1
+                                          : v->src->nbytes - v->dtype->itemsize;
+}
+
+/* True when the table's entries are evenly spaced (a linear map). */
+static bool evenly_spaced(const lvi_table *t)
+{
+    for (int64_t i = 2; i < t->n; i++)
+        if (t->v[i] - t->v[i - 1] != t->v[1] - t->v[0])
+            return false;
+    return true;
+}
+
+/* Stage k's axes are sane, and every value it can produce over its whole
+ * box lies inside what the next stage (or the source) accepts: the full
+ * box of a later stage is the unravel of a whole earlier view, so each of
+ * its digit combinations is valid, not only the ones reached. */
+static void check_stage(const lv_view *v, int k)
+{
+    const lvi_stage *s = &v->stages[k];
+    int64_t lo, hi, min = 0, max;
+    LVI_ASSERT(s->ndim >= 0 && s->ndim <= LV_MAXDIMS);
+    for (int e = 0; e < s->ndim; e++) {
+        const lvi_axis *a = &s->ax[e];
+        LVI_ASSERT(a->n >= (k == 0 ? 0 : 1));
+        LVI_ASSERT(a->table == NULL || a->table->n == a->n);
+        LVI_ASSERT(k > 0 || a->table == NULL || !evenly_spaced(a->table));
     }
-    return x;
+    if (k + 1 < v->nstages) {
+        int64_t digits[LV_MAXDIMS];
+        const lvi_stage *next = &v->stages[k + 1];
+        for (int p = 0; p < next->ndim; p++)
+            digits[p] = next->ax[p].n;
+        max = lvi_prod(next->ndim, digits) - 1;
+    } else {
+        last_stage_bounds(v, &min, &max);
+    }
+    LVI_ASSERT(lvi_stage_range(s, &lo, &hi));
+    LVI_ASSERT(lo >= min && hi <= max);
+}
+#endif
+
+void lvi_view_check(const lv_view *v)
+{
+#ifdef LV_CHECKS
+    LVI_ASSERT(v->nstages >= 1 && v->stages != NULL);
+    LVI_ASSERT(v->ndim == v->stages[0].ndim);
+    for (int e = 0; e < v->ndim; e++)
+        LVI_ASSERT(v->shape[e] == v->stages[0].ax[e].n);
+    LVI_ASSERT(v->size == lvi_prod(v->ndim, v->shape));
+    if (v->size == 0) {
+        LVI_ASSERT(v->nstages == 1);
+        for (int e = 0; e < v->ndim; e++)
+            LVI_ASSERT(v->stages[0].ax[e].table == NULL);
+        return;
+    }
+    for (int k = 0; k < v->nstages; k++)
+        check_stage(v, k);
+#else
+    (void)v;
+#endif
 }
 
 int lv_view_address(const lv_view *v, const int64_t *idx, int64_t *out,
@@ -305,6 +297,37 @@ lv_source *lv_view_source(const lv_view *v) { return v->src; }
 bool lv_view_writable(const lv_view *v)
 {
     return v->src->writable && !v->broadcast;
+}
+
+void lvi_view_box(const lv_view *v, lvi_box *box)
+{
+    box->ndim = v->ndim;
+    for (int e = 0; e < v->ndim; e++) {
+        box->start[e] = 0;
+        box->ext[e] = v->shape[e];
+    }
+}
+
+/* ------------------------------------------------- the raw stage program */
+
+int lv_view_nstages(const lv_view *v)
+{
+    return v->nstages;
+}
+
+int lv_view_stage(const lv_view *v, int k, int64_t *offset, int *ndim,
+                  lv_plan_axis *axes, lv_error *err)
+{
+    if (k < 0 || k >= v->nstages)
+        return LVI_ERR(err, LV_EINDEX, "stage %d of a view with %d stages", k,
+                       v->nstages);
+    const lvi_stage *s = &v->stages[k];
+    *offset = s->offset;
+    *ndim = s->ndim;
+    for (int e = 0; e < s->ndim; e++)
+        axes[e] = (lv_plan_axis){s->ax[e].n, s->ax[e].stride,
+                                 s->ax[e].table ? s->ax[e].table->v : NULL};
+    return LV_OK;
 }
 
 /* ---------------------------------------------------- strided over memory */

@@ -5,21 +5,21 @@ Build a chain of views over a buffer, a raw file or a lazy range, then
 memory (no copy, writes seen both ways); any other chain comes back as a lazy
 ``dask.array`` whose blocks are computed on demand in C.
 
-The ``View`` type and the sources live in the C extension ``lazyview._core``;
+The C extension ``lazyview._core`` holds the view type and its analysis;
 this package adds the Python-level pieces (dask, specs, scripts, napari).
 """
-from ._core import (MAXDIMS, NotStridedError, SpecError, View, __version__,
-                    arange, asarray, from_array, from_buffer, linspace,
-                    open_raw, parse)
+from ._core import MAXDIMS, NotStridedError, Plan, SpecError, __version__
+from ._view import View, asarray
 
-__all__ = ["View", "NotStridedError", "SpecError", "from_buffer", "from_array",
-           "open_raw", "arange", "linspace", "asarray", "parse", "multiscale", "MAXDIMS",
-           "__version__"]
+from_buffer = View.from_buffer
+from_array = View.from_array
+open_raw = View.open_raw
+arange = View.arange
+linspace = View.linspace
+parse = View.parse
 
-from . import _lazy
-from . import codegen as _codegen
-from .multiscale import multiscale
+__all__ = ["View", "Plan", "NotStridedError", "SpecError", "from_buffer",
+           "from_array", "open_raw", "arange", "linspace", "asarray", "parse",
+           "multiscale", "MAXDIMS", "__version__"]
 
-View.to_dask = _lazy.view_to_dask
-View.__reduce__ = _lazy.view_reduce
-View.to_script = _codegen.view_to_script
+from .multiscale import multiscale  # noqa: E402

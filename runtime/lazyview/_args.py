@@ -12,8 +12,6 @@ import operator
 
 import numpy as np
 
-from . import _core
-
 _CHUNKS_HELP = ("'auto', an int, a byte size such as '64 MiB', one entry per "
                 "axis (an int, -1 or None for the whole axis, 'auto', or the "
                 "tuple of its block sizes), or a dict {axis: entry}")
@@ -116,12 +114,10 @@ def _spec(spec, shape):
 
 def chunks(shape, spec, dtype):
     """Dask's chunks (a tuple of block-size tuples) for an array of ``shape``
-    from 'auto', None or any dask chunk spec; ValueError or TypeError
-    naming chunks when the spec is bad."""
+    from any dask chunk spec (a string such as 'auto' is dask's to read);
+    ValueError or TypeError naming chunks when the spec is bad."""
     from dask.array.core import normalize_chunks
     shape = tuple(int(n) for n in shape)
-    if spec is None or (isinstance(spec, str) and spec == "auto"):
-        spec = _core.auto_chunks(shape)
     spec = _spec(spec, shape)
     try:
         out = normalize_chunks(spec, shape, dtype=dtype)

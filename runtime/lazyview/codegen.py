@@ -34,8 +34,3 @@ def run_script(text):
 def portable_array(v, chunks="auto"):
     """The array a portable script builds, built here by running it."""
     return run_script(to_script(v, portable=True, chunks=chunks))
-
-
-def view_to_script(self, *, portable=False, chunks=None, spec_name=None):
-    """Python source defining ``array`` (see lazyview.codegen.to_script)."""
-    return to_script(self, portable=portable, chunks=chunks, spec_name=spec_name)

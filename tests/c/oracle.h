@@ -224,6 +224,38 @@ static inline ref ref_broadcast(const ref *in, int ndim, const int64_t *shape)
     return ref_gather(in, ndim, shape, ref_bcast_map, &c, -1, 0);
 }
 
+/* --- is axis k contiguous (each step isz bytes) everywhere? */
+static inline bool ref_contiguous_axis(const ref *r, int k, int64_t isz)
+{
+    int64_t idx[LV_MAXDIMS] = {0};
+    for (int64_t f = 0; f < r->size; f++) {
+        if (idx[k] > 0 && r->addr[f] != r->addr[f - ref_prod(r->ndim - k - 1, r->shape + k + 1)] + isz)
+            return false;
+        ref_next(r->ndim, r->shape, idx);
+    }
+    return true;
+}
+
+/* --- reinterpret(axis=None) of a view whose last axis is contiguous
+ * (ref_contiguous_axis): element (..., j) at its line's first byte +
+ * j * newsize */
+static inline ref ref_relast(const ref *in, int64_t n_last, int64_t newsize)
+{
+    int64_t shape[LV_MAXDIMS], idx[LV_MAXDIMS] = {0};
+    int last = in->ndim - 1;
+    memcpy(shape, in->shape, sizeof shape);
+    shape[last] = n_last;
+    ref r = ref_alloc(in->ndim, shape);
+    for (int64_t f = 0; f < r.size; f++) {
+        int64_t j = idx[last];
+        idx[last] = 0;
+        r.addr[f] = in->addr[ref_flat(in->ndim, in->shape, idx)] + j * newsize;
+        idx[last] = j;
+        ref_next(r.ndim, r.shape, idx);
+    }
+    return r;
+}
+
 /* Is the address affine in the index?  Fills offset and strides if so. */
 static inline bool ref_affine(const ref *r, int64_t *offset, int64_t *strides)
 {

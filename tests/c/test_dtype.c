@@ -431,6 +431,39 @@ static void test_record_parts_depth_limit(void **state)
     assert_int_equal(err.code, LV_ELIMIT);
 }
 
+/* Parsing a record (escaped names, padding, nesting, sub-arrays) and
+ * rebuilding it from parts, with each allocation failing in turn: clean
+ * LV_ENOMEM every time (LeakSanitizer checks nothing leaks), then success. */
+static int parse_and_rebuild(void)
+{
+    lv_error err = {0};
+    lv_dtype *dt = lv_dtype_parse("[('\\u202e', 'S3'), ('', 'V2'), ('n', [('a\\0', "
+                                  "'>U2', (2,)), ('b', '<f8')]), ('', 'u1')]", &err);
+    if (dt == NULL)
+        return err.code;
+    lv_field f[2] = {*lv_dtype_field(dt, 0), *lv_dtype_field(dt, 1)};
+    lv_dtype *copy = lv_dtype_record(2, f, lv_dtype_itemsize(dt), &err);
+    int rc = copy ? (lv_dtype_equal(copy, dt) ? LV_OK : LV_EVALUE) : err.code;
+    lv_dtype_free(copy);
+    lv_dtype_free(dt);
+    return rc;
+}
+
+static void test_every_failed_allocation_is_clean(void **state)
+{
+    long k;
+    for (k = 1; k < 10000; k++) {
+        lvi_fault_countdown = k;
+        int rc = parse_and_rebuild();
+        long left = lvi_fault_countdown;
+        lvi_fault_countdown = 0;
+        if (rc == LV_OK && left > 0)
+            break;
+        assert_int_equal(rc, LV_ENOMEM);
+    }
+    assert_true(k > 5 && k < 10000);
+}
+
 /* Simple types from parts: resolved byte order, clear refusals. */
 static void test_new_simple_types(void **state)
 {
@@ -600,7 +633,7 @@ int main(void)
     const struct CMUnitTest named[] = {
         NAMED(test_record_from_parts_matches_text),
         NAMED(test_record_parts_refused), NAMED(test_record_parts_depth_limit),
-        NAMED(test_new_simple_types),
+        NAMED(test_new_simple_types), NAMED(test_every_failed_allocation_is_clean),
         NAMED(test_nesting_16_accepted_17_is_limit),
         NAMED(test_nesting_10000_is_limit), NAMED(test_null_text_is_type_error),
         NAMED(test_null_err_is_allowed), NAMED(test_record_error_names_position),

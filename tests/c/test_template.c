@@ -39,7 +39,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    lvi_tpl_fault_countdown = 0;
+    lvi_fault_countdown = 0;
     lv_tpl_data_free(f->d);
     lv_tpl_free(f->t);
     lv_free(f->out);
@@ -1001,7 +1001,7 @@ static void test_error_out_of_memory_at_every_allocation(void **state)
         int phase = phase_done[0] ? 1 : 0;
         lv_tpl *t = phase ? lv_tpl_compile(big_tpl, sizeof big_tpl - 1, "m", &err)
                           : NULL;
-        lvi_tpl_fault_countdown = k;
+        lvi_fault_countdown = k;
         if (phase == 0)
             t = lv_tpl_compile(big_tpl, sizeof big_tpl - 1, "m", &err);
         char *out = phase == 1 ? lv_tpl_render(t, f->d, &err) : NULL;
@@ -1010,19 +1010,19 @@ static void test_error_out_of_memory_at_every_allocation(void **state)
             assert_int_equal(err.code, LV_ENOMEM);
             assert_true(err.line >= 1 && err.col >= 1);
         } else {
-            assert_true(lvi_tpl_fault_countdown > 0); /* no failure lost */
+            assert_true(lvi_fault_countdown > 0); /* no failure lost */
             phase_done[phase] = 1;
             k = 0;
         }
-        lvi_tpl_fault_countdown = 0;
+        lvi_fault_countdown = 0;
         lv_free(out);
         lv_tpl_free(t);
     }
     assert_true(phase_done[0] && phase_done[1]);
     lv_tpl *t = lv_tpl_compile("{{! nothing }}", 14, "m", &err);
-    lvi_tpl_fault_countdown = 1; /* the buffer for an empty output */
+    lvi_fault_countdown = 1; /* the buffer for an empty output */
     assert_null(lv_tpl_render(t, f->d, &err));
-    lvi_tpl_fault_countdown = 0;
+    lvi_fault_countdown = 0;
     lv_tpl_free(t);
     assert_int_equal(err.code, LV_ENOMEM);
     assert_int_equal(err.line, 1);
@@ -1034,14 +1034,14 @@ static void test_data_building_survives_out_of_memory(void **state)
 {
     (void)state;
     for (long k = 1; k < 200; k++) {
-        lvi_tpl_fault_countdown = k;
+        lvi_fault_countdown = k;
         lv_tpl_data *o = lv_tpl_object(), *l = lv_tpl_list();
         int rc1 = lv_tpl_append(l, lv_tpl_str("abc"));
         for (int j = 0; j < 10; j++)
             lv_tpl_append(l, lv_tpl_int(j));
         int rc2 = lv_tpl_set(o, "list", l);
         int rc3 = lv_tpl_set(o, "list", lv_tpl_none());
-        lvi_tpl_fault_countdown = 0;
+        lvi_fault_countdown = 0;
         assert_true(rc1 == LV_OK || rc1 == LV_ENOMEM || rc1 == LV_EVALUE);
         assert_true(rc2 == LV_OK || rc2 == LV_ENOMEM || rc2 == LV_EVALUE);
         assert_true(rc3 == LV_OK || rc3 == LV_ENOMEM || rc3 == LV_EVALUE);

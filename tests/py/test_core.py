@@ -115,13 +115,35 @@ def test_open_raw_fortran_order(tmp_path):
     np.testing.assert_array_equal(lv.asarray(lv.open_raw(path, "<f8", (3, 4), order="F")), x)
 
 
-def test_sparse_64gb_file_is_o1(tmp_path):
+def resident_bytes(path):
+    """Bytes of `path` this process has in memory through its mappings
+    (the Rss of each mapping of the file, from /proc/self/smaps)."""
+    total, ours = 0, False
+    with open("/proc/self/smaps") as f:
+        for line in f:
+            head = line.split()
+            if "-" in head[0] and len(head) >= 5:   # a mapping's first line
+                ours = len(head) >= 6 and head[5] == str(path)
+            elif ours and head[0] == "Rss:":
+                total += int(head[1]) * 1024
+    return total
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/smaps"), reason="needs Linux smaps")
+def test_sparse_64gb_file_view_reads_only_the_pages_it_touches(tmp_path):
+    """asarray of a 64 GiB file view maps it and reads nothing (the result
+    shares the mapping); reading one element brings in a few pages, not a
+    count that grows with the file."""
     path = tmp_path / "huge.raw"
     with open(path, "wb") as f:
         f.truncate(64 << 30)
     v = lv.open_raw(path, "<u2", (4096, 4096, 2048)).transpose(2, 0, 1)[::2, 100]
     a = lv.asarray(v)
-    assert a.shape == (1024, 4096) and a[3, 7] == 0
+    assert isinstance(a, np.ndarray) and not a.flags.owndata
+    assert a.shape == (1024, 4096) and a.strides == (4, 2048 * 2)
+    assert resident_bytes(path.resolve()) == 0
+    assert a[3, 7] == 0
+    assert 0 < resident_bytes(path.resolve()) <= 1 << 20
 
 
 def test_explain_names_the_breaking_op():
@@ -257,6 +279,51 @@ def test_c_api_from_ctypes():
     assert len(released) == 1             # exactly once, with the last view
     lib.lv_dtype_free(rgb)
     lib.lv_dtype_free(u1)
+
+
+def test_c_api_plan_from_ctypes():
+    """The plan through the shared library: one decision an FFI client reads."""
+    import ctypes
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    lib = ctypes.CDLL(os.path.join(root, "build", "liblazyview.so"))
+    vp, i64 = ctypes.c_void_p, ctypes.c_int64
+    lib.lv_view_arange.restype = vp
+
+    class Scalar(ctypes.Structure):
+        _fields_ = [("is_float", ctypes.c_bool), ("i", i64), ("f", ctypes.c_double)]
+    lib.lv_view_arange.argtypes = [Scalar, Scalar, Scalar, vp, vp]
+    lib.lv_view_reshape.restype = vp
+    lib.lv_view_reshape.argtypes = [vp, ctypes.c_int, ctypes.POINTER(i64), ctypes.c_char, vp]
+    lib.lv_view_plan.restype = vp
+    lib.lv_view_plan.argtypes = [vp, vp]
+    lib.lv_plan_affine.restype = ctypes.c_bool
+    lib.lv_plan_affine.argtypes = [vp, ctypes.POINTER(i64), ctypes.POINTER(i64)]
+    for f in ("lv_view_free", "lv_plan_free", "lv_plan_kind"):
+        getattr(lib, f).argtypes = [vp]
+    a = lib.lv_view_arange(Scalar(False, 1, 0), Scalar(False, 1001, 0),
+                           Scalar(False, 1, 0), None, None)
+    v = lib.lv_view_reshape(a, 2, (i64 * 2)(10, 100), b"F", None)
+    p = lib.lv_view_plan(v, None)
+    lib.lv_view_free(v)
+    lib.lv_view_free(a)                   # the plan holds its own references
+    assert lib.lv_plan_kind(p) == 2       # LV_PLAN_RANGE
+    off, strides = i64(), (i64 * 2)()
+    assert lib.lv_plan_affine(p, ctypes.byref(off), strides)
+    assert off.value == 0 and list(strides) == [1, 10]
+    lib.lv_plan_free(p)
+
+
+def test_library_exports_only_the_public_api():
+    """liblazyview.so exports the lv_* functions of lazyview.h, nothing of
+    its internals (lvi_*) or of the templater (lv_tpl_*)."""
+    import subprocess
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    out = subprocess.run(["nm", "-D", "--defined-only",
+                          os.path.join(root, "build", "liblazyview.so")],
+                         capture_output=True, text=True, check=True).stdout
+    names = [line.split()[-1] for line in out.splitlines() if " T " in line]
+    assert names and all(n.startswith("lv_") for n in names), names
+    assert not [n for n in names if n.startswith(("lv_tpl_", "lvi_"))]
 
 
 def test_numpy_protocol_copies_only_when_asked():

@@ -166,7 +166,7 @@ def read_paths(v):
         "block": lambda: lazy._block((0,), (v.size,)),
         "compute": lambda: v.T.compute(threads=2),
         "dask": lambda: lv.asarray(lazy, chunks=v.size // 4).sum().compute(scheduler="threads"),
-        "mean": lambda: lv.multiscale(v, method="mean", max_edge=n // 4)[-1].compute(),
+        "mean": lambda: v._block_mean((4, 4), (0, 0), (n // 4, n // 4)),
         "copy": lambda: np.array(v, copy=True),
     }
 

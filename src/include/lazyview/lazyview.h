@@ -164,6 +164,9 @@ LV_API void lv_source_free(lv_source *src);
 
 enum lv_source_kind { LV_SOURCE_MEMORY = 1, LV_SOURCE_FILE, LV_SOURCE_RANGE };
 LV_API int lv_source_kind(const lv_source *src);
+/* A number that names this source in this process and is never reused
+ * (caches may key results on it: a freed buffer's address can return). */
+LV_API uint64_t lv_source_id(const lv_source *src);
 LV_API void *lv_source_data(const lv_source *src);      /* NULL for ranges */
 LV_API int64_t lv_source_nbytes(const lv_source *src);  /* 0 for ranges */
 LV_API bool lv_source_writable(const lv_source *src);
@@ -344,27 +347,41 @@ LV_API void lv_auto_chunks(int ndim, const int64_t *shape, int64_t *chunks);
 /* ----------------------------------------------------------------- plans */
 
 /*
- * A view's index map, for code generators.  Stage 0 maps the index j to
- * x = offset + sum_e map_e(j_e); each later stage unravels x into C-order
- * digits of its extents (the first axis is the most significant digit) and
- * maps them the same way; the last stage's value is the byte offset into
- * the source (memory) or the position in the range.
+ * A view's plan: the one decision of how to produce its elements, computed
+ * once per view (the first time anyone asks: lv_view_plan, is_strided,
+ * layout, explain) and immutable afterwards.  Every consumer — ndarrays,
+ * dask arrays, scripts, pyramids, exporters — branches on its kind:
+ *
+ *   LV_PLAN_STRIDED  element i is at byte offset + sum(i[k] * strides[k])
+ *                    of the source memory (lv_plan_layout);
+ *   LV_PLAN_RANGE    element i is the value at position P(i) of an
+ *                    arange/linspace (lv_plan_range), where P is the
+ *                    stage program below (one linear stage when affine);
+ *   LV_PLAN_PIECES   element i is at byte P(i) of the source memory, P the
+ *                    stage program: the block accessor walks it in pieces.
+ *
+ * The stage program: stage 0 maps the index j to x = offset +
+ * sum_e map_e(j_e); each later stage unravels x into C-order digits of its
+ * extents (the first axis is the most significant digit) and maps them the
+ * same way; the last stage's value is the byte offset into the source
+ * (memory) or the position in the range.
+ *
+ * Reading order: lv_plan_order gives the axes sorted from slowest to
+ * fastest in the source (by each axis's step at element 0), the order in
+ * which a reader that wants dense reads should walk a block.
+ *
+ * A plan holds its own references (source, dtype, tables): it stays valid
+ * after the view is freed.  Plans are immutable and may be shared between
+ * threads.
  */
+typedef struct lv_plan lv_plan;
+
+/* One axis of a stage of the program. */
 typedef struct lv_plan_axis {
     int64_t n;             /* extent (a digit's radix for stages >= 1) */
     int64_t stride;        /* the linear map, when table is NULL */
     const int64_t *table;  /* else map(i) = table[i]; borrowed from the view */
 } lv_plan_axis;
-
-LV_API int lv_view_nstages(const lv_view *v);
-/* LV_OK and fills *offset and strides[0..ndim) when the whole index map is
- * affine (element i at offset + sum(i*strides): bytes for memory, positions
- * for ranges); LV_ENOTSTRIDED otherwise. */
-LV_API int lv_view_affine(const lv_view *v, int64_t *offset, int64_t *strides,
-                          lv_error *err);
-/* Fills *offset, *ndim and axes[0..*ndim) (LV_MAXDIMS entries) for stage k. */
-LV_API int lv_view_stage(const lv_view *v, int k, int64_t *offset, int *ndim,
-                         lv_plan_axis *axes, lv_error *err);
 
 /* How a range computes its values (NumPy's rules, see range.c): arange
  * element k is first (k == 0), second (k == 1), else first + k * delta in
@@ -380,6 +397,67 @@ typedef struct lv_range_info {
     double start, stop, step, div;     /* linspace */
     bool endpoint;
 } lv_range_info;
+
+enum lv_plan_kind { LV_PLAN_STRIDED = 1, LV_PLAN_RANGE, LV_PLAN_PIECES };
+
+/* The plan of v: a new reference (free with lv_plan_free), NULL only when
+ * out of memory (LV_ENOMEM). */
+LV_API lv_plan *lv_view_plan(const lv_view *v, lv_error *err);
+/* A new reference to p. */
+LV_API lv_plan *lv_plan_ref(const lv_plan *p);
+LV_API void lv_plan_free(lv_plan *p);
+
+LV_API int lv_plan_kind(const lv_plan *p);         /* enum lv_plan_kind */
+LV_API int lv_plan_ndim(const lv_plan *p);
+LV_API const int64_t *lv_plan_shape(const lv_plan *p);  /* ndim entries */
+LV_API const lv_dtype *lv_plan_dtype(const lv_plan *p); /* borrowed */
+LV_API lv_source *lv_plan_source(const lv_plan *p);     /* borrowed */
+/* STRIDED: fills *out (as lv_view_layout); other kinds: LV_ENOTSTRIDED. */
+LV_API int lv_plan_layout(const lv_plan *p, lv_layout *out, lv_error *err);
+/* True when the index map is affine: element i at offset + sum(i *
+ * strides) (bytes for memory, positions for ranges); fills offset and
+ * strides[0..ndim) then (either may be NULL).  STRIDED plans always are;
+ * RANGE plans are when the positions are (a reshape of a whole range, a
+ * slice of it...). */
+LV_API bool lv_plan_affine(const lv_plan *p, int64_t *offset,
+                           int64_t *strides);
+/* RANGE: fills *out with the range's rule; other kinds: LV_ETYPE. */
+LV_API int lv_plan_range(const lv_plan *p, lv_range_info *out, lv_error *err);
+/* The stage program: the number of stages, and stage k (0 <= k < n) as
+ * lv_view_stage gives it (tables borrowed from the plan). */
+LV_API int lv_plan_nstages(const lv_plan *p);
+LV_API int lv_plan_stage(const lv_plan *p, int k, int64_t *offset, int *ndim,
+                         lv_plan_axis *axes, lv_error *err);
+/* The reading order: fills axes[0..ndim) with the axes from slowest to
+ * fastest in the source, and steps[0..ndim) (may be NULL) with each axis's
+ * step at element 0 in source units (bytes, or range positions; 0 for
+ * axes of extent 1).  For STRIDED plans the steps are the strides. */
+LV_API void lv_plan_order(const lv_plan *p, int *axes, int64_t *steps);
+/* False when the analysis gave up (its piece budget ran out) and the view
+ * is treated as not strided without a proof either way. */
+LV_API bool lv_plan_exact(const lv_plan *p);
+/* Bulk chunks: fills chunks[0..ndim) (each >= 1) so that a chunk holds at
+ * most about target_bytes and walks the source densely: whole extents of
+ * the axes fastest in the source, a slab of the next, 1 on slower ones. */
+LV_API void lv_plan_chunks(const lv_plan *p, int64_t target_bytes,
+                           int64_t *chunks);
+
+/*
+ * The raw stage program of a view (before analysis), for code generators
+ * and debugging: lv_view_nstages and lv_view_stage.  lv_view_affine is
+ * lv_plan_affine with the reason in err when the map is not affine
+ * (LV_ENOTSTRIDED).  Prefer lv_view_plan.
+ */
+LV_API int lv_view_nstages(const lv_view *v);
+/* LV_OK and fills *offset and strides[0..ndim) when the whole index map is
+ * affine (element i at offset + sum(i*strides): bytes for memory, positions
+ * for ranges); LV_ENOTSTRIDED otherwise. */
+LV_API int lv_view_affine(const lv_view *v, int64_t *offset, int64_t *strides,
+                          lv_error *err);
+/* Fills *offset, *ndim and axes[0..*ndim) (LV_MAXDIMS entries) for stage k. */
+LV_API int lv_view_stage(const lv_view *v, int k, int64_t *offset, int *ndim,
+                         lv_plan_axis *axes, lv_error *err);
+
 /* LV_ETYPE unless src is a range. */
 LV_API int lv_source_range_info(const lv_source *src, lv_range_info *out,
                                 lv_error *err);

@@ -1,0 +1,107 @@
+"""The View type users hold, and asarray, the main entry.
+
+``View`` is a Python subclass of the C extension's immutable ``_core.View``:
+the C type does everything that needs no Python library (ops, analysis,
+ndarrays, compute, specs, scripts' text); this subclass adds what does
+(dask arrays, pickling by spec).  C never imports this package: every call
+goes down, from Python into C.  The sources are the C type's classmethods
+called on this class, so they build instances of it.
+"""
+import functools
+
+from . import _core
+
+
+class View(_core.View):
+    """An immutable chain of views over a buffer, a file or a range.
+
+    Make one with ``from_buffer``, ``from_array``, ``open_raw``, ``arange``,
+    ``linspace`` or ``parse``; every op (``transpose``, ``v[key]``,
+    ``reshape``, ``reinterpret``, ``flip``, ``broadcast_to``) returns a new
+    View and reads nothing.  ``asarray(v)`` gives an ndarray sharing memory
+    when ``v.is_strided``, else a lazy dask array.
+
+    >>> import lazyview as lv
+    >>> v = lv.arange(12).reshape((3, 4), order="F")
+    >>> v.shape, v.is_strided
+    ((3, 4), False)
+    """
+
+    __slots__ = ()
+
+    def to_dask(self, chunks="auto", *, portable=False, name=None):
+        """A dask array with this view's elements, for any view.
+
+        Chunks are filled on demand by the C block accessor;
+        ``portable=True`` builds the array with the portable script's
+        numpy/dask code instead (file and range sources only).
+
+        >>> lv.arange(10).to_dask(chunks=5).sum().compute()
+        45
+        """
+        if portable:
+            from .codegen import portable_array
+            return portable_array(self, chunks)
+        from . import _lazy
+        return _lazy.to_dask(self, chunks, name=name)
+
+    def to_dask_array(self):
+        """``dask.array.asarray(v)`` calls this: the same as ``to_dask()``."""
+        return self.to_dask()
+
+    @property
+    def chunks(self):
+        """A View has no chunks: ``dask.array.from_array`` would read it
+        chunk by chunk through NumPy, which cannot hold a view that is not
+        strided, so it is refused at once (TypeError) with what to use."""
+        raise TypeError(
+            "a lazyview.View has no chunks of its own, so dask.array.from_array "
+            "cannot read it; use lv.asarray(v) (an ndarray when strided, else "
+            "a dask array filled in C), v.to_dask(chunks=...) or "
+            "dask.array.asarray(v)")
+
+    def to_script(self, *, portable=False, chunks=None, spec_name=None):
+        """Python source defining ``array`` with this view's elements.
+
+        ``portable=True`` uses only numpy and dask (no lazyview import).
+        Views of in-process memory cannot be reached from a script
+        (ValueError).
+        """
+        from . import codegen
+        return codegen.to_script(self, portable=portable, chunks=chunks,
+                                 spec_name=spec_name)
+
+    def __reduce__(self):
+        """Views pickle as their spec (file and range sources), so that
+        dask.distributed workers rebuild them instead of receiving
+        pointers; a view of in-process memory refuses."""
+        if self.source_kind == "memory":
+            raise TypeError(
+                "a lazyview.View over in-process memory cannot be pickled or "
+                "shipped to another process (e.g. a dask.distributed worker); "
+                "use open_raw or a range source, or compute on local threads")
+        return (from_spec, (self.to_spec(),))
+
+
+@functools.lru_cache(maxsize=64)
+def from_spec(spec):
+    """The view for a spec, rebuilt once per process (workers reuse it)."""
+    return View.parse(spec)
+
+
+def asarray(v, *, chunks="auto"):
+    """The main entry: an ndarray that *is* v's memory when v is strided
+    (never a copy), else a lazy dask array whose chunks are filled in C.
+
+    >>> import numpy as np, lazyview as lv
+    >>> x = np.arange(12.0).reshape(3, 4)
+    >>> a = lv.asarray(lv.from_array(x).T)
+    >>> np.shares_memory(a, x)
+    True
+    """
+    if not isinstance(v, _core.View):
+        raise TypeError(f"asarray needs a lazyview.View, not {type(v).__name__}")
+    if v.is_strided:
+        return v.to_numpy()
+    from . import _lazy
+    return _lazy.to_dask(v, chunks)
