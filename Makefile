@@ -5,7 +5,8 @@
 #   make test     everything: C tests (plain and ASan/UBSan), Python tests
 #   make demo     the main job on built-in defaults
 #   make bench    ratio tables against NumPy/dask, same process
-#   make fuzz     libFuzzer targets, FUZZ_SECONDS each (default 60)
+#   make fuzz     libFuzzer targets and the atheris one, FUZZ_SECONDS each
+#                 (default 60)
 #
 # A fresh Debian machine needs nothing installed by hand: `make deps` (run
 # by the targets that need it) installs the Debian packages with apt-get and
@@ -155,7 +156,7 @@ ctest-san: $(CTESTS_SAN)
 # ------------------------------------------------------------ fuzzing
 
 FUZZ_SECONDS ?= 60
-FUZZERS := spec template ops
+FUZZERS := spec template ops dtype
 FUZZ_BINS := $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(HEADERS) | $(STAMP_APT)
@@ -167,8 +168,9 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(HEADERS) | $(STAMP_APT)
 
 # Each target runs FUZZ_SECONDS over a scratch copy of its committed corpus,
 # from an empty directory (a fuzzed spec may name files); crashes land in
-# build/fuzz/artifacts and fail the run.
-fuzz: $(FUZZ_BINS)
+# build/fuzz/artifacts and fail the run.  fuzz_python (atheris, the Python
+# face: lv.parse and op chains against NumPy) runs last, the same way.
+fuzz: $(FUZZ_BINS) ext
 	@set -eo pipefail; for f in $(FUZZERS); do \
 	    work=$(BUILD)/fuzz/work-$$f; rm -rf $$work; mkdir -p $$work/corpus $(BUILD)/fuzz/artifacts; \
 	    cp tests/fuzz/corpus/$$f/* $$work/corpus/; \
@@ -178,6 +180,13 @@ fuzz: $(FUZZ_BINS)
 	        -artifact_prefix=$(CURDIR)/$(BUILD)/fuzz/artifacts/$$f- corpus 2>&1 \
 	        | grep -E "^(Done|stat::number_of_executed_units|==.*ERROR|SUMMARY)"); \
 	done
+	@set -eo pipefail; work=$(BUILD)/fuzz/work-python; rm -rf $$work; \
+	    mkdir -p $$work/corpus $(BUILD)/fuzz/artifacts; cp tests/fuzz/corpus/python/* $$work/corpus/; \
+	    echo "== fuzz_python for $(FUZZ_SECONDS) s"; \
+	    (cd $$work && $(CURDIR)/$(VPY) $(CURDIR)/tests/fuzz/fuzz_python.py \
+	        -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 \
+	        -print_final_stats=1 -artifact_prefix=$(CURDIR)/$(BUILD)/fuzz/artifacts/python- \
+	        corpus 2>&1 | grep -E "^(Done|stat::number_of_executed_units|==.*ERROR|SUMMARY|=== Uncaught)")
 
 # ------------------------------------------------------------ dependencies
 

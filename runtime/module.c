@@ -164,7 +164,6 @@ static int module_traverse(PyObject *m, visitproc visit, void *arg)
     Py_VISIT(st->SpecError);
     Py_VISIT(st->dtype_cache);
     Py_VISIT(st->text_cache);
-    Py_VISIT(st->dtype_from_text);
     Py_VISIT(st->PlanType);
     return 0;
 }
@@ -177,7 +176,6 @@ static int module_clear(PyObject *m)
     Py_CLEAR(st->SpecError);
     Py_CLEAR(st->dtype_cache);
     Py_CLEAR(st->text_cache);
-    Py_CLEAR(st->dtype_from_text);
     Py_CLEAR(st->PlanType);
     return 0;
 }

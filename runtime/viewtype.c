@@ -12,6 +12,7 @@
  * own type, sources are classmethods building instances of the class they
  * are called on, and nothing here imports the package: calls go down only.
  */
+#include <string.h>
 #include <unistd.h>
 
 #include "lvpy.h"
@@ -41,6 +42,18 @@ PyObject *lvpy_view_new(lvpy_state *st, PyTypeObject *tp, lv_view *v,
         return NULL;
     }
     return (PyObject *)o;
+}
+
+/* Views come only from sources and ops (lvpy_view_new): a View made by
+ * calling the type would hold no core view.  Subclasses inherit this. */
+static PyObject *view_tp_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
+{
+    const char *name = strrchr(tp->tp_name, '.');
+    PyErr_Format(PyExc_TypeError, "cannot create '%.80s' instances directly: "
+                 "make a view with from_buffer, from_array, open_raw, arange, "
+                 "linspace or parse, then apply ops to it",
+                 name ? name + 1 : tp->tp_name);
+    return NULL;
 }
 
 static void view_dealloc(ViewObject *self)
@@ -224,9 +237,14 @@ static int axes_args(PyObject *const *args, Py_ssize_t nargs, int *axes,
     if (*all)
         return 0;
     if (nargs == 1 && !PyIndex_Check(args[0])) {
-        tuple = PySequence_Tuple(args[0]);
-        if (tuple == NULL)
+        tuple = PySequence_Check(args[0]) ? PySequence_Tuple(args[0]) : NULL;
+        if (tuple == NULL) {
+            if (!PyErr_Occurred())
+                PyErr_Format(PyExc_TypeError, "axes must be integers or a "
+                             "sequence of integers, not %.80s",
+                             Py_TYPE(args[0])->tp_name);
             return -1;
+        }
         args = &PyTuple_GET_ITEM(tuple, 0);
         nargs = PyTuple_GET_SIZE(tuple);
     }
@@ -371,14 +389,23 @@ static PyObject *view_emit(ViewObject *self, PyObject *const *args,
     lv_error err;
     if (lvpy_parse("_emit", args, nargs, kwnames, names, 3, 0, a) < 0)
         return NULL;
-    o.portable = a[0] && PyObject_IsTrue(a[0]) == 1;
+    int portable = lvpy_bool(a[0], "portable", 0);
+    if (portable < 0)
+        return NULL;
+    o.portable = portable;
     if (a[1] && a[1] != Py_None) {
         if ((o.nchunks = lvpy_shape(a[1], "chunks", chunks)) < 0)
             return NULL;
         o.chunks = chunks;
     }
-    if (a[2] && a[2] != Py_None && (o.spec_name = PyUnicode_AsUTF8(a[2])) == NULL)
+    Py_ssize_t len;
+    if (a[2] && a[2] != Py_None &&
+        (o.spec_name = lvpy_utf8(a[2], "spec_name", &len)) == NULL)
         return NULL;
+    if (o.spec_name && strlen(o.spec_name) != (size_t)len) {
+        PyErr_SetString(PyExc_ValueError, "spec_name holds a NUL character");
+        return NULL;
+    }
     char *s = lv_emit_script(self->view, &o, &err);
     if (s == NULL)
         return lvpy_raise(state_of((PyObject *)self), &err);
@@ -401,24 +428,21 @@ static PyObject *view_array(ViewObject *self, PyObject *const *args,
     PyObject *a[2];
     if (lvpy_parse("__array__", args, nargs, kwnames, names, 2, 0, a) < 0)
         return NULL;
-    int copy = a[1] && a[1] != Py_None ? PyObject_IsTrue(a[1]) : 0;
+    int copy = lvpy_bool(a[1], "copy", 0);
     if (copy < 0)
         return NULL;
-    PyObject *arr = copy && !lv_view_is_strided(self->view)
-                    ? lvpy_view_compute(self, NULL, 0, NULL) /* asked for a copy */
-                    : lvpy_view_ndarray(self);
-    if (arr == NULL || ((a[0] == NULL || a[0] == Py_None) &&
-                        !(copy && lv_view_is_strided(self->view))))
+    /* a copy is asked for: made by the block accessor, which turns a
+     * shrinking file into OSError (NumPy's copy of the mapping would not) */
+    PyObject *arr = copy ? lvpy_view_compute(self, NULL, 0, NULL)
+                         : lvpy_view_ndarray(self);
+    if (arr == NULL || a[0] == NULL || a[0] == Py_None)
         return arr;
-    PyArray_Descr *d = NULL;
-    if (a[0] && a[0] != Py_None && !PyArray_DescrConverter(a[0], &d)) {
+    PyArray_Descr *d = lvpy_numpy_dtype(a[0]);
+    if (d == NULL) {
         Py_DECREF(arr);
         return NULL;
     }
-    PyObject *c = PyArray_FromArray((PyArrayObject *)arr, d,
-                                    NPY_ARRAY_FORCECAST |
-                                    (copy && lv_view_is_strided(self->view)
-                                         ? NPY_ARRAY_ENSURECOPY : 0));
+    PyObject *c = PyArray_FromArray((PyArrayObject *)arr, d, NPY_ARRAY_FORCECAST);
     Py_DECREF(arr);
     return c;
 }
@@ -626,6 +650,7 @@ static PyMethodDef view_methods[] = {
 };
 
 static PyType_Slot view_slots[] = {
+    {Py_tp_new, view_tp_new},
     {Py_tp_dealloc, view_dealloc},
     {Py_tp_repr, view_repr},
     {Py_tp_getset, view_getset},

@@ -63,6 +63,7 @@ typedef struct spec_value {
     int64_t i;                  /* INT, BOOL */
     double f;                   /* FLOAT */
     char *s;                    /* STR (owned unless borrowed) */
+    size_t slen;                /* STR: bytes in s (a NUL may be among them) */
     struct spec_value *items;   /* LIST, TUPLE (owned unless borrowed) */
     int n;
     bool borrowed;              /* s and items belong to a binding */

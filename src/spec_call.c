@@ -90,10 +90,13 @@ static int want_shape(parser *ps, const value *v, const char *what, int64_t *out
     return v->n;
 }
 
+/* A string that becomes a C string (a path, an order, a dtype): no NUL. */
 static int want_str(parser *ps, const value *v, const char *what, const char **out)
 {
     if (v->kind != V_STR)
         return lvi_spec_fail(ps, v->at, "expected a string for %s", what);
+    if (strlen(v->s) != v->slen)
+        return lvi_spec_fail(ps, v->at, "%s cannot hold a NUL character", what);
     *out = v->s;
     return LV_OK;
 }
@@ -115,7 +118,8 @@ static int want_order(parser *ps, const value *v, char *out)
 #define RECORD_MAX_TEXT (1 << 20) /* longest record dtype text built */
 
 /* Writes v, a record list or one of its parts, as the descr text that
- * lv_dtype_parse reads (strings in single quotes, ' and \ escaped).
+ * lv_dtype_parse reads (strings in single quotes; quote, backslash and NUL
+ * escaped).
  * Bounded in depth and length: through bindings a list may be shared many
  * times over (`b = [a, a]`). */
 static int record_text(parser *ps, const value *v, lvi_str *b, int depth)
@@ -127,8 +131,11 @@ static int record_text(parser *ps, const value *v, lvi_str *b, int depth)
         lvi_str_printf(b, "%lld", (long long)v->i);
     } else if (v->kind == V_STR) {
         lvi_str_printf(b, "'");
-        for (const char *c = v->s; *c; c++)
-            lvi_str_printf(b, *c == '\'' || *c == '\\' ? "\\%c" : "%c", *c);
+        for (size_t k = 0; k < v->slen; k++) {
+            char c = v->s[k];
+            lvi_str_printf(b, c == '\0' ? "\\x00" : c == '\'' || c == '\\'
+                           ? "\\%c" : "%c", c);
+        }
         lvi_str_printf(b, "'");
     } else if (v->kind == V_LIST || v->kind == V_TUPLE) {
         lvi_str_printf(b, v->kind == V_LIST ? "[" : "(");
@@ -151,8 +158,11 @@ static lv_dtype *want_dtype(parser *ps, const value *v)
 {
     lv_error e;
     lv_dtype *dt = NULL;
+    const char *s = "";
     if (v->kind == V_STR) {
-        dt = lv_dtype_parse(v->s, &e);
+        if (want_str(ps, v, "a dtype", &s) != LV_OK)
+            return NULL;
+        dt = lv_dtype_parse(s, &e);
     } else if (v->kind == V_LIST) {
         lvi_str b = {0};
         if (record_text(ps, v, &b, 0) != LV_OK) {

@@ -166,8 +166,10 @@ static int parse_primary(parser *ps, value *out)
     case TK_STRING:
         next(ps);
         out->kind = V_STR;
-        if ((out->s = lvi_strdup(t->sval)) == NULL)
+        if ((out->s = lvi_malloc(t->slen + 1)) == NULL)
             return LVI_ERR(ps->err, LV_ENOMEM, "out of memory");
+        memcpy(out->s, t->sval, t->slen + 1);
+        out->slen = t->slen;
         break;
     case TK_LPAREN: return parse_group(ps, out, TK_RPAREN);
     case TK_LBRACK: return parse_group(ps, out, TK_RBRACK);

@@ -22,7 +22,17 @@ def to_xarray(v, dims=None, coords=None, *, name=None, attrs=None, chunks="auto"
     if not isinstance(v, _core.View):
         raise TypeError(f"to_xarray needs a lazyview.View, not {type(v).__name__}")
     from ._view import asarray
-    out = xr.DataArray(asarray(v, chunks=chunks), dims=dims, coords=coords,
-                       attrs=attrs)
+    if dims is not None and not isinstance(dims, str):
+        try:
+            dims = tuple(dims)
+        except TypeError:
+            raise TypeError(f"to_xarray: dims must be a name or a sequence of "
+                            f"names, not {type(dims).__name__}") from None
+    data = asarray(v, chunks=chunks)
+    try:
+        out = xr.DataArray(data, dims=dims, coords=coords, attrs=attrs)
+    except (TypeError, ValueError) as e:   # xarray's words, said to be ours
+        raise type(e)(f"to_xarray: dims or coords do not fit the view's shape "
+                      f"{v.shape}: {e}") from None
     out.name = name  # not the dask array's generated name
     return out

@@ -35,16 +35,30 @@ def report(e):
           file=sys.stderr)
 
 
+SPEC_LIMIT = 64 << 20  # bytes: the longest spec the parser takes (LV_SPEC_MAX_BYTES)
+
+
+def read_limited(f, name):
+    """At most SPEC_LIMIT bytes of f, as text: an endless stream (/dev/zero)
+    or a huge file is refused after reading one byte past the limit."""
+    data = f.read(SPEC_LIMIT + 1)
+    if len(data) > SPEC_LIMIT:
+        raise CliError(f"{name}: longer than {SPEC_LIMIT >> 20} MiB, the "
+                       "largest spec accepted", 2)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise CliError(f"{name}: not UTF-8 text ({e.reason})", 2) from None
+
+
 def read_spec(path):
     if path == "-":
-        return sys.stdin.read(), "<stdin>"
+        return read_limited(sys.stdin.buffer, "<stdin>"), "<stdin>"
     try:
-        with open(path, encoding="utf-8") as f:
-            return f.read(), path
+        with open(path, "rb") as f:
+            return read_limited(f, path), path
     except OSError as e:
         raise CliError(f"{path}: {e.strerror}") from None
-    except UnicodeDecodeError as e:
-        raise CliError(f"{path}: not UTF-8 text ({e.reason})", 2) from None
 
 
 def located(text, name, err):
@@ -233,7 +247,49 @@ def chunk_sizes(v, chunks):
     return tuple(max(c) if c else 1 for c in norm)
 
 
+def _x_server_answers(display):
+    """Whether an X server accepts connections at DISPLAY (":1", "host:0.0")."""
+    import socket
+    host, _, rest = display.rpartition(":")
+    number = rest.split(".")[0]
+    if not number.isdigit():
+        return False
+    try:
+        if host in ("", "unix") or host.startswith("/"):
+            for addr in (f"/tmp/.X11-unix/X{number}", f"\0/tmp/.X11-unix/X{number}"):
+                with socket.socket(socket.AF_UNIX) as s:
+                    s.settimeout(2)
+                    if s.connect_ex(addr) == 0:
+                        return True
+            return False
+        with socket.create_connection((host, 6000 + int(number)), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def display_problem():
+    """Why Qt could not open a window here, or None.  Qt aborts the process
+    (SIGABRT) when it finds no display, so the CLI asks first (Linux)."""
+    env = os.environ
+    if not sys.platform.startswith("linux") or env.get("QT_QPA_PLATFORM"):
+        return None
+    wayland = env.get("WAYLAND_DISPLAY")
+    if wayland and os.path.exists(os.path.join(env.get("XDG_RUNTIME_DIR", "/"), wayland)):
+        return None
+    display = env.get("DISPLAY")
+    if not display:
+        return ("no display to open a window on: set DISPLAY (or WAYLAND_DISPLAY), "
+                "or run under xvfb-run")
+    if not _x_server_answers(display):
+        return f"cannot connect to the X display {display!r}"
+    return None
+
+
 def cmd_view(args):
+    problem = display_problem()
+    if problem:
+        raise CliError(f"view: {problem}")
     from . import napari_view
     from .napari_reader import layer_name, spec_hints
     v, text, _ = load(args.spec)

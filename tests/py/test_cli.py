@@ -205,3 +205,46 @@ def test_relative_paths_in_a_spec_start_at_its_folder(tmp_path):
                        cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "[ 0  4  8]" in r.stdout
+
+
+# Hostile arguments to every subcommand: exit 1 or 2, the message on stderr
+# naming the problem, never a traceback, a signal or an endless read.
+@pytest.mark.parametrize("argv, status, words", [
+    (["explain", "{missing}"], 1, "No such file"),
+    (["info", "{dir}"], 1, "Is a directory"),
+    (["check", "/dev/zero"], 2, "longer than 64 MiB"),
+    (["fmt", "{binary}"], 2, "not UTF-8"),
+    (["show", "{spec}", "[0, 0, 0]"], 1, "too many indices"),
+    (["show", "{spec}", "[junk"], 2, "cannot read the index"),
+    (["show", "{spec}", "[99]"], 1, "out of bounds"),
+    (["emit", "{spec}", "--chunks", "2,2,2"], 2, "has 3 entries but the view has 2 axes"),
+    (["emit", "{spec}", "--chunks", "0,5"], 2, "sizes must be positive, not 0"),
+    (["emit", "{spec}", "--chunks", "x"], 2, "--chunks takes 'auto', a size"),
+    (["emit", "{spec}", "--chunks=-5,1"], 2, "sizes must be positive, not -5"),
+    (["emit", "{spec}", "-o", "{dir}"], 1, "Is a directory"),
+    (["view", "{spec}", "--method", "median"], 2, "invalid choice"),
+])
+def test_hostile_arguments(tmp_path, argv, status, words):
+    names = {"missing": tmp_path / "nope.lzv", "dir": tmp_path,
+             "binary": tmp_path / "b.lzv", "spec": tmp_path / "s.lzv"}
+    names["binary"].write_bytes(b"\xff\xfe")
+    names["spec"].write_text("arange(12).reshape((3, 4), order='F')\n")
+    r = cli(*[a.format(**names) for a in argv])
+    assert r.returncode == status, r.stderr
+    assert words in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("env", [{"DISPLAY": None}, {"DISPLAY": ":4321"},
+                                 {"DISPLAY": "junk"}])
+def test_view_without_a_display_says_so(tmp_path, env):
+    """Qt would abort the process (SIGABRT) with no display to open."""
+    path = tmp_path / "s.lzv"
+    path.write_text("arange(10)\n")
+    environ = {k: v for k, v in os.environ.items()
+               if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    environ.update({k: v for k, v in env.items() if v is not None})
+    r = subprocess.run([sys.executable, "-m", "lazyview.cli", "view", str(path)],
+                       capture_output=True, text=True, timeout=120, env=environ)
+    assert r.returncode == 1
+    assert r.stderr.startswith("lazyview: view: ") and "display" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1

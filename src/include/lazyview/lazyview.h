@@ -79,23 +79,60 @@ typedef struct lv_dtype lv_dtype;
 
 /*
  * Parses a dtype.  Accepted text: NumPy type strings ("u1", "<f4", ">i8",
- * "|b1", "V3"), NumPy names ("uint8", "float32", "complex128", "bool"), and
- * records written as NumPy's descr list:
+ * "|b1", "V3", "S4" bytes, "<U3" three UTF-32 characters), NumPy names
+ * ("uint8", "float32", "complex128", "bool"), and records written as
+ * NumPy's descr list:
  *     "[('r', 'u1'), ('g', 'u1'), ('b', 'u1')]"
  * (field names may be empty for padding; a third tuple item is a sub-array
- * shape).  Returns a new dtype (free with lv_dtype_free) or NULL.
+ * shape; names are Python string literals: UTF-8, with Python's escapes).
+ * Returns a new dtype (free with lv_dtype_free) or NULL.
  */
 LV_API lv_dtype *lv_dtype_parse(const char *text, lv_error *err);
+
+/*
+ * The same dtypes built from their parts, with nothing parsed (how the
+ * Python extension passes NumPy's dtypes).  kind: 'b' bool, 'i', 'u', 'f',
+ * 'c', 'S' bytes, 'U' UTF-32 text (4 bytes a character), 'V' raw bytes;
+ * byteorder '<', '>', '=' (native) or '|' (native where it matters);
+ * itemsize in bytes.  Types NumPy has and lazyview does not (long double)
+ * and sizes NumPy has not: LV_ETYPE.
+ */
+LV_API lv_dtype *lv_dtype_new(char kind, char byteorder, int64_t itemsize,
+                              lv_error *err);
+
+typedef struct lv_field {
+    const char *name;      /* UTF-8 of name_len bytes (may hold NUL bytes);
+                              NUL-terminated too in lv_dtype_field's answer */
+    size_t name_len;
+    const lv_dtype *type;  /* borrowed by lv_dtype_record (it takes a ref) */
+    int64_t offset;        /* bytes from the start of the record */
+    int ndim;              /* a sub-array field's dimensions (0: scalar) */
+    int64_t shape[LV_MAXDIMS];
+} lv_field;
+
+/*
+ * A record of itemsize bytes with nfields named fields (names unique and
+ * not empty), in increasing offset order without overlaps; gaps are
+ * padding.  Copies what it needs.  Records nest at most 16 deep.
+ */
+LV_API lv_dtype *lv_dtype_record(int nfields, const lv_field *fields,
+                                 int64_t itemsize, lv_error *err);
+/* The named fields of a record (0 for other dtypes, and for a record of
+ * padding alone); field k is borrowed and lives as long as dt. */
+LV_API int lv_dtype_nfields(const lv_dtype *dt);
+LV_API const lv_field *lv_dtype_field(const lv_dtype *dt, int k);
 /* A new reference to dt (free with lv_dtype_free). */
 LV_API lv_dtype *lv_dtype_ref(const lv_dtype *dt);
 LV_API void lv_dtype_free(lv_dtype *dt);
 LV_API int64_t lv_dtype_itemsize(const lv_dtype *dt);
-/* 'b' bool, 'i' signed, 'u' unsigned, 'f' float, 'c' complex, 'V' record/void */
+/* 'b' bool, 'i' signed, 'u' unsigned, 'f' float, 'c' complex, 'S' bytes,
+ * 'U' UTF-32 text, 'V' record or raw bytes */
 LV_API char lv_dtype_kind(const lv_dtype *dt);
 /* '<' little, '>' big, '|' not applicable; never '=' (resolved on parse) */
 LV_API char lv_dtype_byteorder(const lv_dtype *dt);
 /* Canonical text that lv_dtype_parse and numpy.dtype(eval(text)) accept:
- * "<u2", "|u1", or "[('r', '|u1'), ...]".  Borrowed; lives as long as dt. */
+ * "<u2", "|u1", "|S4", "<U3" or "[('r', '|u1'), ...]"; ASCII on one line
+ * (names escaped as Python would).  Borrowed; lives as long as dt. */
 LV_API const char *lv_dtype_str(const lv_dtype *dt);
 LV_API bool lv_dtype_equal(const lv_dtype *a, const lv_dtype *b);
 
