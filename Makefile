@@ -28,7 +28,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 
 CORE_SRC := $(wildcard src/*.c)
 CODEGEN_SRC := $(sort $(wildcard codegen/*.c) codegen/templates_gen.c)
-TEMPLATES := $(wildcard codegen/templates/*.tmpl) runtime/lazyview/_portable.py
+TEMPLATES := $(wildcard codegen/templates/*.tmpl codegen/templates/*.py)
 LIB_SRC := $(CORE_SRC) $(CODEGEN_SRC)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CHK_OBJ := $(LIB_SRC:%.c=$(BUILD)/chk/%.o)
