@@ -42,7 +42,7 @@ char *lv_emit_script(const lv_view *v, const lv_emit_opts *opts, lv_error *err)
     lv_tpl_data *recipe = lvi_recipe_build(v, opts ? opts : &none, err);
     if (recipe == NULL)
         return NULL;
-    const lvi_resource *h = resource("_portable.py");
+    const lvi_resource *h = resource("portable_helpers.py");
     char *script = NULL, *header = render("header.py.tmpl", recipe, err);
     if (header && lv_tpl_set(recipe, "header", lv_tpl_str(header)) == LV_OK &&
         lv_tpl_set(recipe, "helpers", h ? lv_tpl_strn(h->text, h->len)

@@ -49,6 +49,45 @@ static lv_tpl_data *tuple_text(int n, const int64_t *v)
     return lv_tpl_str(lvi_fmt_shape(buf, sizeof buf, n, v));
 }
 
+/* dt as data for the portable helpers' dtype_of: a type string, or a
+ * record {names, formats, offsets, shapes, itemsize} whose names reach the
+ * script through the py filter (the one literal writer), never as text
+ * pasted into code.  NULL when out of memory. */
+static lv_tpl_data *dtype_data(const lv_dtype *dt)
+{
+    int n = lv_dtype_nfields(dt);
+    if (n == 0)
+        return lv_tpl_str(lv_dtype_str(dt));
+    rb b = {lv_tpl_object(), true};
+    lv_tpl_data *names = lv_tpl_list(), *formats = lv_tpl_list(),
+                *offsets = lv_tpl_list(), *shapes = lv_tpl_list();
+    for (int k = 0; k < n && names && formats && offsets && shapes; k++) {
+        const lv_field *f = lv_dtype_field(dt, k);
+        if (lv_tpl_append(names, lv_tpl_strn(f->name, f->name_len)) != LV_OK ||
+            lv_tpl_append(formats, dtype_data(f->type)) != LV_OK ||
+            lv_tpl_append(offsets, lv_tpl_int(f->offset)) != LV_OK ||
+            lv_tpl_append(shapes, int_list(f->ndim, f->shape)) != LV_OK)
+            b.ok = false;
+    }
+    if (b.obj == NULL) {
+        lv_tpl_data_free(names);
+        lv_tpl_data_free(formats);
+        lv_tpl_data_free(offsets);
+        lv_tpl_data_free(shapes);
+        return NULL;
+    }
+    put(&b, "names", names);
+    put(&b, "formats", formats);
+    put(&b, "offsets", offsets);
+    put(&b, "shapes", shapes);
+    put(&b, "itemsize", lv_tpl_int(lv_dtype_itemsize(dt)));
+    if (!b.ok) {
+        lv_tpl_data_free(b.obj);
+        return NULL;
+    }
+    return b.obj;
+}
+
 /* The lines of text, long ones wrapped at spaces near width. */
 static lv_tpl_data *lines(const char *text, size_t width)
 {
@@ -99,8 +138,8 @@ static void common(rb *b, const lv_view *v, const lv_plan *p,
     put(b, "shape_tuple", tuple_text(lv_view_ndim(v), lv_view_shape(v)));
     put(b, "chunks_tuple", tuple_text(lv_view_ndim(v), chunks));
     put(b, "dtype_text", lv_tpl_str(lv_dtype_str(dt)));
-    put(b, "dtype_literal", lv_tpl_str(lv_dtype_str(dt)));
-    put(b, "dtype_is_record", lv_tpl_bool(lv_dtype_str(dt)[0] == '['));
+    put(b, "dtype_data", dtype_data(dt));
+    put(b, "dtype_is_record", lv_tpl_bool(lv_dtype_nfields(dt) > 0));
     put(b, "strided", lv_tpl_bool(lv_plan_kind(p) == LV_PLAN_STRIDED));
     lv_free(spec);
     lv_free(why);
@@ -262,7 +301,7 @@ static int portable(rb *b, const lv_plan *p, const int64_t *chunks,
                                         "order_f", "from_file"};
     lv_range_info r;
     char order = 0;
-    bool record = lv_dtype_str(lv_plan_dtype(p))[0] == '[';
+    bool record = lv_dtype_nfields(lv_plan_dtype(p)) > 0;
     for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)
         put(b, flags[k], lv_tpl_bool(false)); /* each kind sets its own */
     switch (lv_plan_kind(p)) {

@@ -1,6 +1,12 @@
 /*
  * args.c — argument conversion for the extension: fastcall parsing, ints,
- * shapes and orders, with NumPy-like error messages.
+ * shapes, orders, flags, strings and paths.
+ *
+ * The one rule: a bad argument raises ValueError or TypeError (or
+ * MemoryError) with a message that names the argument, whatever the value
+ * (NaN, a 2-D array, a str holding a NUL or a lone surrogate, an object
+ * whose __bool__ or __index__ raises).  Errors that Python's own
+ * converters raise in their words are re-raised in ours (rename_error).
  */
 #include <string.h>
 
@@ -55,6 +61,28 @@ int lvpy_parse(const char *fname, PyObject *const *args, Py_ssize_t nargs,
     return 0;
 }
 
+/* Replaces a pending TypeError or ValueError (UnicodeError is one) by exc
+ * with "<what> <problem> (<the original message>)"; others stay. */
+static int rename_error(PyObject *exc, const char *what, const char *problem)
+{
+    if (!PyErr_ExceptionMatches(PyExc_TypeError) &&
+        !PyErr_ExceptionMatches(PyExc_ValueError))
+        return -1;
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    PyObject *msg = value ? PyObject_Str(value) : NULL;
+    if (msg)
+        PyErr_Format(exc, "%s %s (%U)", what, problem, msg);
+    else
+        PyErr_Format(exc, "%s %s", what, problem);
+    Py_XDECREF(msg);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    return -1;
+}
+
 int lvpy_int64(PyObject *o, const char *what, int64_t *out)
 {
     if (PyBool_Check(o) || !PyIndex_Check(o)) {
@@ -62,9 +90,9 @@ int lvpy_int64(PyObject *o, const char *what, int64_t *out)
                      Py_TYPE(o)->tp_name);
         return -1;
     }
-    PyObject *i = PyNumber_Index(o);
+    PyObject *i = PyNumber_Index(o); /* an ndarray of more than one element fails */
     if (i == NULL)
-        return -1;
+        return rename_error(PyExc_TypeError, what, "must be an integer");
     int overflow;
     long long v = PyLong_AsLongLongAndOverflow(i, &overflow);
     Py_DECREF(i);
@@ -104,17 +132,84 @@ int lvpy_shape(PyObject *o, const char *what, int64_t *out)
     return (int)n;
 }
 
+PyObject *lvpy_short_repr(PyObject *o)
+{
+    PyObject *r = PyObject_Repr(o);
+    if (r == NULL || PyUnicode_GET_LENGTH(r) <= 80)
+        return r;
+    PyObject *cut = PyUnicode_Substring(r, 0, 77);
+    Py_DECREF(r);
+    return cut ? PyUnicode_FromFormat("%U...", cut) : NULL;
+}
+
+int lvpy_choice(PyObject *o, const char *what, const char *const *choices,
+                const char **out)
+{
+    Py_ssize_t len = 0;
+    const char *s = PyUnicode_Check(o) ? PyUnicode_AsUTF8AndSize(o, &len) : NULL;
+    for (int k = 0; s && choices[k]; k++)
+        if ((size_t)len == strlen(choices[k]) && strcmp(s, choices[k]) == 0) {
+            *out = choices[k];
+            return 0;
+        }
+    PyErr_Clear(); /* a lone surrogate cannot be UTF-8: not a choice either */
+    PyObject *list = PyUnicode_FromString(""), *given = lvpy_short_repr(o);
+    for (int k = 0; list && choices[k]; k++)
+        Py_SETREF(list, PyUnicode_FromFormat("%U%s'%s'", list,
+                                             k == 0 ? "" : choices[k + 1] ? ", " : " or ",
+                                             choices[k]));
+    if (list && given)
+        PyErr_Format(PyUnicode_Check(o) ? PyExc_ValueError : PyExc_TypeError,
+                     "%s must be %U, not %U", what, list, given);
+    Py_XDECREF(list);
+    Py_XDECREF(given);
+    return -1;
+}
+
 int lvpy_order(PyObject *o, char dflt, char *out)
 {
+    static const char *const orders[] = {"C", "F", NULL};
+    const char *s;
     *out = dflt;
     if (o == NULL || o == Py_None)
         return 0;
-    const char *s = PyUnicode_Check(o) ? PyUnicode_AsUTF8(o) : NULL;
-    if (s == NULL || (strcmp(s, "C") != 0 && strcmp(s, "F") != 0)) {
-        PyErr_Clear();
-        PyErr_SetString(PyExc_ValueError, "order must be 'C' or 'F'");
+    if (lvpy_choice(o, "order", orders, &s) < 0)
+        return -1;
+    *out = s[0];
+    return 0;
+}
+
+int lvpy_bool(PyObject *o, const char *what, int dflt)
+{
+    if (o == NULL || o == Py_None)
+        return dflt;
+    int v = PyObject_IsTrue(o);
+    return v < 0 ? rename_error(PyExc_TypeError, what, "must be true or false") : v;
+}
+
+const char *lvpy_utf8(PyObject *o, const char *what, Py_ssize_t *len)
+{
+    if (!PyUnicode_Check(o)) {
+        PyErr_Format(PyExc_TypeError, "%s must be a str, not %.80s", what,
+                     Py_TYPE(o)->tp_name);
+        return NULL;
+    }
+    const char *s = PyUnicode_AsUTF8AndSize(o, len);
+    if (s == NULL)
+        rename_error(PyExc_ValueError, what, "cannot be encoded as UTF-8");
+    return s;
+}
+
+int lvpy_path(PyObject *o, const char *what, PyObject **out)
+{
+    *out = NULL;
+    if (!PyUnicode_Check(o) && !PyBytes_Check(o) &&
+        !PyObject_HasAttrString(o, "__fspath__")) {
+        PyErr_Format(PyExc_TypeError, "%s must be a str, bytes or os.PathLike "
+                     "object, not %.80s", what, Py_TYPE(o)->tp_name);
         return -1;
     }
-    *out = s[0];
+    if (!PyUnicode_FSConverter(o, out))
+        return rename_error(PyExc_ValueError, what, "is not a usable path");
     return 0;
 }

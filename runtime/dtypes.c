@@ -1,13 +1,20 @@
 /*
- * dtypes.c — NumPy dtypes <-> core dtypes, cached both ways.
+ * dtypes.c — NumPy dtypes <-> core dtypes, part by part, cached both ways.
  *
- * A user's dtype argument (np.dtype, np.uint8, "u1", a field list) is
- * turned into a numpy descr by NumPy itself, then into the core's canonical
- * text (typestr, or the descr list for records).  The pair is cached under
- * the argument (when hashable), so the hot path of a chain such as
- * .reinterpret("u1", axis=0) is one dict lookup.  The way back, text ->
- * numpy dtype, goes through lazyview._dtypes.from_text for records, which
- * rebuilds padding exactly with explicit offsets.
+ * A user's dtype argument (np.dtype, np.uint8, "u1", a field list) becomes
+ * a numpy descr by NumPy itself; its parts (kind, byte order, itemsize; for
+ * a record the names, offsets and field types, recursively) become an
+ * lv_dtype through lv_dtype_new and lv_dtype_record.  No text crosses:
+ * names reach the core as the UTF-8 of NumPy's str, so any name NumPy
+ * holds (bidi marks, line separators, NULs) arrives unchanged, and a dtype
+ * the core refuses is refused with NumPy's repr in the message.  The way
+ * back builds the numpy descr from the core dtype's parts: a type string
+ * the core printed ("<f4", "|S4"), or for records a names/formats/offsets/
+ * itemsize dict, so padding stays padding.  Pairs are cached under the
+ * argument (when hashable) and under the core's canonical text (equal
+ * dtypes have equal text), so the hot path of a chain such as
+ * .reinterpret("u1", axis=0) is one dict lookup.  Nothing here imports the
+ * lazyview package.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +22,7 @@
 #include "lvpy.h"
 
 #define CACHE_MAX 4096 /* entries before a cache is cleared */
+#define MAX_DEPTH 16   /* records nested deepest (the core's limit) */
 
 typedef struct dtype_pair {
     lv_dtype *lv;
@@ -31,34 +39,198 @@ static void pair_free(PyObject *cap)
     }
 }
 
-/* The canonical text of a numpy descr (new str), or NULL with TypeError. */
-static PyObject *descr_text(PyArray_Descr *d)
+/* ------------------------------------------------------ numpy -> core */
+
+static lv_dtype *lv_of_descr(lvpy_state *st, PyArray_Descr *d, int depth);
+
+/* The TypeError for a dtype the core refused (err says why). */
+static lv_dtype *refused(PyArray_Descr *d, const lv_error *err)
+{
+    if (err->code == LV_ENOMEM)
+        return (lv_dtype *)PyErr_NoMemory();
+    PyErr_Format(err->code == LV_ELIMIT ? PyExc_ValueError : PyExc_TypeError,
+                 "dtype %R: %s", d, err->message);
+    return NULL;
+}
+
+static lv_dtype *lv_of_simple(PyArray_Descr *d)
+{
+    lv_error err;
+    if (d->kind == '\0' || !strchr("biufcSUV", d->kind)) {
+        PyErr_Format(PyExc_TypeError, "dtype %R is not supported: lazyview "
+                     "views bool, integer, float, complex, bytes (S), str (U), "
+                     "void (V) and record dtypes", d);
+        return NULL;
+    }
+    if (PyDataType_ELSIZE(d) == 0) {
+        PyErr_Format(PyExc_TypeError, "dtype %R has no size: give one, such "
+                     "as 'S4' or 'U8'", d);
+        return NULL;
+    }
+    lv_dtype *lv = lv_dtype_new(d->kind, d->byteorder,
+                                (int64_t)PyDataType_ELSIZE(d), &err);
+    return lv ? lv : refused(d, &err);
+}
+
+/* Fills f (name borrowed from the str, type a new reference) from NumPy's
+ * entry for name: (descr, offset) with no title. */
+static int field_of(lvpy_state *st, PyArray_Descr *d, PyObject *name,
+                    lv_field *f, int depth)
+{
+    PyObject *info = PyDict_GetItemWithError(PyDataType_FIELDS(d), name);
+    if (info == NULL || !PyTuple_Check(info) || PyTuple_GET_SIZE(info) < 2) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_TypeError, "dtype %R: no entry for field %R", d, name);
+        return -1;
+    }
+    if (PyTuple_GET_SIZE(info) > 2 && PyTuple_GET_ITEM(info, 2) != Py_None) {
+        PyErr_Format(PyExc_TypeError, "dtype %R: field titles are not supported "
+                     "(field %R has the title %R)", d, name, PyTuple_GET_ITEM(info, 2));
+        return -1;
+    }
+    Py_ssize_t len;
+    f->name = PyUnicode_AsUTF8AndSize(name, &len);
+    if (f->name == NULL) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "dtype %R: field name %R cannot be "
+                     "encoded as UTF-8", d, name);
+        return -1;
+    }
+    f->name_len = (size_t)len;
+    f->offset = PyLong_AsLongLong(PyTuple_GET_ITEM(info, 1));
+    if (f->offset == -1 && PyErr_Occurred())
+        return -1;
+    PyArray_Descr *base = (PyArray_Descr *)PyTuple_GET_ITEM(info, 0);
+    if (PyDataType_HASSUBARRAY(base)) {
+        PyObject *shape = PyDataType_SUBARRAY(base)->shape;
+        base = PyDataType_SUBARRAY(base)->base;
+        if ((f->ndim = lvpy_shape(shape, "sub-array shape", f->shape)) < 0)
+            return -1;
+    }
+    f->type = lv_of_descr(st, base, depth + 1);
+    return f->type ? 0 : -1;
+}
+
+static lv_dtype *lv_of_record(lvpy_state *st, PyArray_Descr *d, int depth)
+{
+    PyObject *names = PyDataType_NAMES(d);
+    Py_ssize_t n = PyTuple_GET_SIZE(names);
+    lv_field *f = PyMem_Calloc((size_t)n + 1, sizeof *f);
+    lv_dtype *lv = NULL;
+    lv_error err;
+    Py_ssize_t k = 0;
+    if (f == NULL)
+        return (lv_dtype *)PyErr_NoMemory();
+    if (n > INT_MAX / 2) {
+        PyErr_Format(PyExc_ValueError, "dtype %R has too many fields", d);
+        goto fail;
+    }
+    for (; k < n; k++)
+        if (field_of(st, d, PyTuple_GET_ITEM(names, k), &f[k], depth) < 0)
+            goto fail;
+    lv = lv_dtype_record((int)n, f, (int64_t)PyDataType_ELSIZE(d), &err);
+    if (lv == NULL)
+        refused(d, &err);
+fail:
+    for (Py_ssize_t j = 0; j < k; j++)
+        lv_dtype_free((lv_dtype *)f[j].type);
+    PyMem_Free(f);
+    return lv;
+}
+
+/* A new core dtype with d's parts, or NULL with a Python exception. */
+static lv_dtype *lv_of_descr(lvpy_state *st, PyArray_Descr *d, int depth)
 {
     if (PyDataType_HASSUBARRAY(d)) {
         PyErr_Format(PyExc_TypeError, "sub-array dtype %R is not supported as "
                      "an element type; put the sub-array in the shape", d);
         return NULL;
     }
-    if (PyDataType_HASFIELDS(d)) {
-        PyObject *descr = PyObject_GetAttrString((PyObject *)d, "descr");
-        PyObject *text = descr ? PyObject_Repr(descr) : NULL;
-        Py_XDECREF(descr);
-        if (text == NULL && PyErr_ExceptionMatches(PyExc_ValueError)) {
-            PyErr_Clear();
-            PyErr_Format(PyExc_TypeError, "structured dtype %R (overlapping "
-                         "or out-of-order fields) is not supported", d);
-        }
-        return text;
+    if (PyDataType_HASFIELDS(d) && depth > MAX_DEPTH) {
+        PyErr_Format(PyExc_ValueError, "dtype records nest deeper than %d",
+                     MAX_DEPTH);
+        return NULL;
     }
-    if (d->kind == 'V' || (d->kind && strchr("biufc", d->kind))) {
-        char bo = d->byteorder == '=' ? (PY_LITTLE_ENDIAN ? '<' : '>') : d->byteorder;
-        return PyUnicode_FromFormat("%c%c%d", bo, d->kind,
-                                    (int)PyDataType_ELSIZE(d));
-    }
-    PyErr_Format(PyExc_TypeError, "dtype %R is not supported: lazyview views "
-                 "bool, integer, float, complex and record dtypes", d);
-    return NULL;
+    if (PyDataType_HASFIELDS(d))
+        return lv_of_record(st, d, depth);
+    return lv_of_simple(d);
 }
+
+/* ------------------------------------------------------ core -> numpy */
+
+static PyArray_Descr *descr_of_lv(const lv_dtype *dt);
+
+/* The format NumPy's dict takes for field f: its descr, or (descr, shape). */
+static PyObject *field_format(const lv_field *f)
+{
+    PyObject *d = (PyObject *)descr_of_lv(f->type);
+    if (d == NULL || f->ndim == 0)
+        return d;
+    PyObject *shape = PyTuple_New(f->ndim);
+    for (int k = 0; shape && k < f->ndim; k++) {
+        PyObject *i = PyLong_FromLongLong(f->shape[k]);
+        if (i == NULL)
+            Py_CLEAR(shape);
+        else
+            PyTuple_SET_ITEM(shape, k, i);
+    }
+    return shape ? Py_BuildValue("(NN)", d, shape) : (Py_DECREF(d), NULL);
+}
+
+/* Appends field f's name, format and offset to the three lists. */
+static int add_field(PyObject *names, PyObject *formats, PyObject *offsets,
+                     const lv_field *f)
+{
+    PyObject *name = PyUnicode_DecodeUTF8(f->name, (Py_ssize_t)f->name_len, "strict");
+    PyObject *fmt = name ? field_format(f) : NULL;
+    PyObject *off = fmt ? PyLong_FromLongLong(f->offset) : NULL;
+    int rc = off && PyList_Append(names, name) == 0 &&
+             PyList_Append(formats, fmt) == 0 && PyList_Append(offsets, off) == 0
+             ? 0 : -1;
+    Py_XDECREF(name);
+    Py_XDECREF(fmt);
+    Py_XDECREF(off);
+    return rc;
+}
+
+static PyArray_Descr *descr_of_record(const lv_dtype *dt)
+{
+    PyObject *names = PyList_New(0), *formats = PyList_New(0);
+    PyObject *offsets = PyList_New(0), *spec = NULL;
+    PyArray_Descr *d = NULL;
+    if (names == NULL || formats == NULL || offsets == NULL)
+        goto done;
+    for (int k = 0; k < lv_dtype_nfields(dt); k++)
+        if (add_field(names, formats, offsets, lv_dtype_field(dt, k)) < 0)
+            goto done;
+    spec = Py_BuildValue("{sOsOsOsL}", "names", names, "formats", formats,
+                         "offsets", offsets, "itemsize",
+                         (long long)lv_dtype_itemsize(dt));
+    if (spec)
+        PyArray_DescrConverter(spec, &d);
+done:
+    Py_XDECREF(names);
+    Py_XDECREF(formats);
+    Py_XDECREF(offsets);
+    Py_XDECREF(spec);
+    return d;
+}
+
+/* A new numpy descr with dt's parts. */
+static PyArray_Descr *descr_of_lv(const lv_dtype *dt)
+{
+    const char *text = lv_dtype_str(dt);
+    if (text[0] == '[')
+        return descr_of_record(dt);
+    PyObject *s = PyUnicode_FromString(text); /* a type string: "<f4" */
+    PyArray_Descr *d = NULL;
+    if (s)
+        PyArray_DescrConverter(s, &d);
+    Py_XDECREF(s);
+    return d;
+}
+
+/* -------------------------------------------------------------- caches */
 
 /* A capsule owning the pair (steals lv and d). */
 static PyObject *pair_capsule(lv_dtype *lv, PyArray_Descr *d)
@@ -76,54 +248,27 @@ static PyObject *pair_capsule(lv_dtype *lv, PyArray_Descr *d)
     return cap;
 }
 
-/* The numpy dtype for canonical text, built by NumPy (or by the Python
- * helper for records). */
-static PyArray_Descr *descr_from_text(lvpy_state *st, PyObject *text)
+/* The cached pair (borrowed) for lv's canonical text; made from lv (a new
+ * reference, consumed) and d (borrowed; NULL: built from lv) when missing. */
+static PyObject *pair_for(lvpy_state *st, lv_dtype *lv, PyArray_Descr *d)
 {
-    PyArray_Descr *d = NULL;
-    if (PyUnicode_READ_CHAR(text, 0) != '[') {
-        PyArray_DescrConverter(text, &d);
-        return d;
-    }
-    if (st->dtype_from_text == NULL) {
-        PyObject *mod = PyImport_ImportModule("lazyview._dtypes");
-        st->dtype_from_text = mod ? PyObject_GetAttrString(mod, "from_text") : NULL;
-        Py_XDECREF(mod);
-        if (st->dtype_from_text == NULL)
-            return NULL;
-    }
-    PyObject *r = PyObject_CallOneArg(st->dtype_from_text, text);
-    if (r && !PyArray_DescrCheck(r)) {
-        Py_DECREF(r);
-        PyErr_SetString(PyExc_TypeError, "from_text did not return a dtype");
-        return NULL;
-    }
-    return (PyArray_Descr *)r;
-}
-
-/* The cached capsule for canonical text (borrowed), made from d (borrowed,
- * may be NULL) when missing. */
-static PyObject *pair_for_text(lvpy_state *st, PyObject *text, PyArray_Descr *d)
-{
-    PyObject *cap = PyDict_GetItemWithError(st->text_cache, text);
-    if (cap != NULL || PyErr_Occurred())
+    PyObject *text = PyUnicode_FromString(lv_dtype_str(lv));
+    PyObject *cap = text ? PyDict_GetItemWithError(st->text_cache, text) : NULL;
+    if (cap != NULL || PyErr_Occurred() || text == NULL) {
+        lv_dtype_free(lv);
+        Py_XDECREF(text);
         return cap;
-    lv_error err;
-    lv_dtype *lv = lv_dtype_parse(PyUnicode_AsUTF8(text), &err);
-    if (lv == NULL)
-        return lvpy_raise(st, &err);
+    }
     if (d)
         Py_INCREF(d);
-    else if ((d = descr_from_text(st, text)) == NULL) {
-        lv_dtype_free(lv);
-        return NULL;
-    }
-    if ((cap = pair_capsule(lv, d)) == NULL)
-        return NULL;
-    if (PyDict_GET_SIZE(st->text_cache) > CACHE_MAX)
+    else
+        d = descr_of_lv(lv);
+    cap = d ? pair_capsule(lv, d) : (lv_dtype_free(lv), NULL);
+    if (cap && PyDict_GET_SIZE(st->text_cache) > CACHE_MAX)
         PyDict_Clear(st->text_cache);
-    int rc = PyDict_SetItem(st->text_cache, text, cap);
-    Py_DECREF(cap); /* the cache owns it now */
+    int rc = cap ? PyDict_SetItem(st->text_cache, text, cap) : -1;
+    Py_XDECREF(cap); /* the cache owns it now */
+    Py_DECREF(text);
     return rc < 0 ? NULL : cap;
 }
 
@@ -138,6 +283,42 @@ static void pair_out(PyObject *cap, lv_dtype **lv, PyArray_Descr **descr)
     Py_INCREF(p->descr);
 }
 
+PyArray_Descr *lvpy_numpy_dtype(PyObject *arg)
+{
+    PyArray_Descr *d = NULL;
+    if (PyArray_DescrConverter(arg, &d))
+        return d;
+    if (!PyErr_ExceptionMatches(PyExc_TypeError) &&
+        !PyErr_ExceptionMatches(PyExc_ValueError))
+        return NULL;
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    PyObject *msg = value ? PyObject_Str(value) : NULL;
+    PyObject *given = msg ? lvpy_short_repr(arg) : NULL;
+    if (given)
+        PyErr_Format(PyExc_TypeError, "dtype %U is not understood by NumPy "
+                     "(%U)", given, msg);
+    Py_XDECREF(msg);
+    Py_XDECREF(given);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    return NULL;
+}
+
+/* The pair for a user's argument, not cached under the argument yet. */
+static PyObject *pair_of_arg(lvpy_state *st, PyObject *arg)
+{
+    PyArray_Descr *d = lvpy_numpy_dtype(arg);
+    if (d == NULL)
+        return NULL;
+    lv_dtype *lv = lv_of_descr(st, d, 1);
+    PyObject *cap = lv ? pair_for(st, lv, d) : NULL;
+    Py_DECREF(d);
+    return cap;
+}
+
 int lvpy_dtype(lvpy_state *st, PyObject *arg, lv_dtype **lv,
                PyArray_Descr **descr)
 {
@@ -146,19 +327,16 @@ int lvpy_dtype(lvpy_state *st, PyObject *arg, lv_dtype **lv,
     if (!hashable)
         PyErr_Clear(); /* a list of fields: no fast path */
     if (cap == NULL) {
-        PyArray_Descr *d = NULL;
-        if (!PyArray_DescrConverter(arg, &d))
+        if ((cap = pair_of_arg(st, arg)) == NULL)
             return -1;
-        PyObject *text = descr_text(d);
-        cap = text ? pair_for_text(st, text, d) : NULL;
-        Py_XDECREF(text);
-        Py_DECREF(d);
-        if (cap == NULL)
-            return -1;
+        Py_INCREF(cap); /* clearing a cache below must not free it */
         if (PyDict_GET_SIZE(st->dtype_cache) > CACHE_MAX)
             PyDict_Clear(st->dtype_cache);
-        if (hashable && PyDict_SetItem(st->dtype_cache, arg, cap) < 0)
-            return -1;
+        int rc = hashable ? PyDict_SetItem(st->dtype_cache, arg, cap) : 0;
+        if (rc == 0)
+            pair_out(cap, lv, descr);
+        Py_DECREF(cap);
+        return rc;
     }
     pair_out(cap, lv, descr);
     return 0;
@@ -166,9 +344,7 @@ int lvpy_dtype(lvpy_state *st, PyObject *arg, lv_dtype **lv,
 
 PyArray_Descr *lvpy_descr_of(lvpy_state *st, const lv_dtype *dt)
 {
-    PyObject *text = PyUnicode_FromString(lv_dtype_str(dt));
-    PyObject *cap = text ? pair_for_text(st, text, NULL) : NULL;
-    Py_XDECREF(text);
+    PyObject *cap = pair_for(st, lv_dtype_ref(dt), NULL);
     if (cap == NULL)
         return NULL;
     PyArray_Descr *d;

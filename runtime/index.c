@@ -122,6 +122,19 @@ static int axis_of(const int *kinds, int n, int k, int ndim)
     return ndim - after;
 }
 
+/* NumPy's IndexError for a key with more indices than axes (an array
+ * item past the last axis: its mask has no axis to match). */
+static int too_many(const int *kinds, int n, int ndim, PyObject **keep)
+{
+    int used = 0;
+    for (int i = 0; i < n; i++)
+        used += kinds[i] == K_INT || kinds[i] == K_SLICE || kinds[i] == K_ARR;
+    PyErr_Format(PyExc_IndexError, "too many indices for array: array is "
+                 "%d-dimensional, but %d were indexed", ndim, used);
+    Py_CLEAR(*keep);
+    return -1;
+}
+
 int lvpy_index_items(lvpy_state *st, const lv_view *v, PyObject *key,
                      lv_index *items, int *nitems, PyObject **keep)
 {
@@ -150,11 +163,12 @@ int lvpy_index_items(lvpy_state *st, const lv_view *v, PyObject *key,
             rc = lvpy_int64(objs[k], "index", &items[k].value);
         } else {
             int axis = axis_of(kinds, (int)n, (int)k, lv_view_ndim(v));
-            int64_t len = axis < lv_view_ndim(v) && axis >= 0
-                          ? lv_view_shape(v)[axis] : -1;
+            if (axis < 0 || axis >= lv_view_ndim(v))
+                return too_many(kinds, (int)n, lv_view_ndim(v), keep);
             if (*keep == NULL && (*keep = PyList_New(0)) == NULL)
                 return -1;
-            rc = array_item(objs[k], len, axis, &items[k], *keep);
+            rc = array_item(objs[k], lv_view_shape(v)[axis], axis, &items[k],
+                            *keep);
         }
         if (rc < 0) {
             if (PyErr_ExceptionMatches(PyExc_TypeError) && kind == K_ARR) {

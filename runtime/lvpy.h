@@ -30,7 +30,6 @@ typedef struct lvpy_state {
     PyObject *SpecError;
     PyObject *dtype_cache;   /* user dtype argument -> DtypePair capsule */
     PyObject *text_cache;    /* lv dtype text -> numpy dtype */
-    PyObject *dtype_from_text; /* lazyview._dtypes.from_text, imported lazily */
     PyObject *PlanType;
 } lvpy_state;
 
@@ -63,6 +62,20 @@ int lvpy_int64(PyObject *o, const char *what, int64_t *out);
 int lvpy_shape(PyObject *o, const char *what, int64_t *out);
 /* 'C' or 'F' from a str; NULL means dflt. */
 int lvpy_order(PyObject *o, char dflt, char *out);
+/* repr(o), cut to 80 characters, for messages. */
+PyObject *lvpy_short_repr(PyObject *o);
+/* *out = the entry of the NULL-terminated choices that the str o equals
+ * exactly (a NUL inside o never matches).  Returns 0 or -1. */
+int lvpy_choice(PyObject *o, const char *what, const char *const *choices,
+                const char **out);
+/* o's truth (NULL or None: dflt), or -1 when asking raises. */
+int lvpy_bool(PyObject *o, const char *what, int dflt);
+/* The UTF-8 of the str o (borrowed from o; *len bytes, may hold NULs), or
+ * NULL with TypeError (not a str) or ValueError (a lone surrogate). */
+const char *lvpy_utf8(PyObject *o, const char *what, Py_ssize_t *len);
+/* *out = a new bytes object with the file-system encoding of the path o
+ * (no NUL inside).  Returns 0 or -1. */
+int lvpy_path(PyObject *o, const char *what, PyObject **out);
 
 /* ---------------------------------------------------------------- dtypes */
 
@@ -71,6 +84,9 @@ int lvpy_order(PyObject *o, char dflt, char *out);
  * Py_DECREF).  Returns 0 or -1. */
 int lvpy_dtype(lvpy_state *st, PyObject *arg, lv_dtype **lv,
                PyArray_Descr **descr);
+/* NumPy's dtype for a user's argument (new reference), or NULL with
+ * TypeError naming the argument dtype. */
+PyArray_Descr *lvpy_numpy_dtype(PyObject *arg);
 /* The numpy dtype for a core dtype (new reference). */
 PyArray_Descr *lvpy_descr_of(lvpy_state *st, const lv_dtype *dt);
 
@@ -101,6 +117,29 @@ PyObject *lvpy_linspace(PyObject *cls, PyObject *const *args, Py_ssize_t n,
                         PyObject *kw);
 PyObject *lvpy_parse_spec(PyObject *cls, PyObject *const *args, Py_ssize_t n,
                           PyObject *kw);
+
+/* Paged files (pages.c): the classmethod View._open_pages, and the spec
+ * parser's open_tiff reader: ctx is an lvpy_tiff_ctx naming the Python
+ * opener the caller of parse passed (open_tiff=...). */
+PyObject *lvpy_open_pages(PyObject *cls, PyObject *const *args, Py_ssize_t n,
+                          PyObject *kw);
+typedef struct lvpy_tiff_ctx {
+    lvpy_state *st;
+    PyObject *opener;      /* f(path, series, writable) -> View, borrowed */
+} lvpy_tiff_ctx;
+lv_view *lvpy_spec_open_tiff(void *ctx, const char *path, int64_t series,
+                             bool writable, lv_error *err);
+
+/* View methods defined outside viewtype.c (registered in its tables). */
+PyObject *lvpy_view_compute(ViewObject *self, PyObject *const *args,
+                            Py_ssize_t nargs, PyObject *kwnames);
+PyObject *lvpy_view_item(ViewObject *self, Py_ssize_t i);
+PyObject *lvpy_view_iter(ViewObject *self);
+PyObject *lvpy_view_get_strides(ViewObject *self, void *closure);
+PyObject *lvpy_view_get_array_interface(ViewObject *self, void *closure);
+PyObject *lvpy_view_dlpack(ViewObject *self, PyObject *const *args,
+                           Py_ssize_t nargs, PyObject *kwnames);
+PyObject *lvpy_view_dlpack_device(ViewObject *self, PyObject *unused);
 
 extern PyType_Spec lvpy_view_spec;
 extern PyType_Spec lvpy_plan_spec;

@@ -10,6 +10,13 @@
 #include <string.h>
 
 #include "lvpy.h"
+#include "docstrings.h"
+
+/* PyType_GetModuleByDef (module state from a heap type's methods) is public
+ * from 3.11 on; pyproject.toml says requires-python >= 3.11 too. */
+#if PY_VERSION_HEX < 0x030B0000
+#error "lazyview needs Python 3.11 or newer"
+#endif
 
 lvpy_state *lvpy_state_of_module(PyObject *m)
 {
@@ -104,8 +111,7 @@ static PyObject *auto_chunks(PyObject *m, PyObject *arg)
 
 static PyMethodDef module_methods[] = {
     {"auto_chunks", (PyCFunction)auto_chunks, METH_O,
-     "auto_chunks(shape)\n--\n\nDefault dask chunk sizes: tiles of at most "
-     "512 x 512 on the last two axes, about 256 Ki elements per chunk."},
+     LVPY_DOC_AUTO_CHUNKS},
     {NULL, NULL, 0, NULL},
 };
 
@@ -160,7 +166,6 @@ static int module_traverse(PyObject *m, visitproc visit, void *arg)
     Py_VISIT(st->SpecError);
     Py_VISIT(st->dtype_cache);
     Py_VISIT(st->text_cache);
-    Py_VISIT(st->dtype_from_text);
     Py_VISIT(st->PlanType);
     return 0;
 }
@@ -173,7 +178,6 @@ static int module_clear(PyObject *m)
     Py_CLEAR(st->SpecError);
     Py_CLEAR(st->dtype_cache);
     Py_CLEAR(st->text_cache);
-    Py_CLEAR(st->dtype_from_text);
     Py_CLEAR(st->PlanType);
     return 0;
 }

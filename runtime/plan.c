@@ -148,7 +148,7 @@ static PyObject *plan_chunks(PlanObject *self, PyObject *arg)
 
 static PyMethodDef plan_methods[] = {
     {"chunks", (PyCFunction)plan_chunks, METH_O,
-     "chunks(target_bytes)\n--\n\nBulk chunk sizes: about target_bytes per "
+     "chunks($self, target_bytes, /)\n--\n\nBulk chunk sizes: about target_bytes per "
      "chunk, whole extents of the axes fastest in the source first, so each "
      "chunk reads its source densely."},
     {NULL, NULL, 0, NULL},

@@ -9,7 +9,9 @@
  * gives the buffer (or the array reference) back, under the GIL, when the
  * last view and the last ndarray over it are gone.
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lvpy.h"
 
@@ -30,8 +32,9 @@ static void release_object(void *ctx)
     PyGILState_Release(g);
 }
 
-/* A source over obj's buffer (contiguous), or NULL. */
-static lv_source *buffer_source(lvpy_state *st, PyObject *obj)
+/* A source over obj's buffer (contiguous), or NULL; what names the
+ * argument in messages. */
+static lv_source *buffer_source(lvpy_state *st, PyObject *obj, const char *what)
 {
     Py_buffer *buf = PyMem_Malloc(sizeof *buf);
     if (buf == NULL)
@@ -40,9 +43,14 @@ static lv_source *buffer_source(lvpy_state *st, PyObject *obj)
         PyMem_Free(buf);
         if (PyErr_ExceptionMatches(PyExc_TypeError)) {
             PyErr_Clear();
-            PyErr_Format(PyExc_TypeError, "from_buffer needs an object with "
-                         "the buffer protocol (bytes, bytearray, mmap, "
-                         "memoryview, ndarray...), not %.80s",
+            PyErr_Format(PyExc_TypeError, "%s needs an object with the buffer "
+                         "protocol (bytes, bytearray, mmap, memoryview, "
+                         "ndarray...), not %.80s", what, Py_TYPE(obj)->tp_name);
+        } else if (PyErr_ExceptionMatches(PyExc_BufferError)) {
+            PyErr_Clear(); /* a strided memoryview, a non-contiguous array */
+            PyErr_Format(PyExc_ValueError, "%s needs a C-contiguous buffer; "
+                         "this %.80s is not contiguous (pass its base object "
+                         "with strides=, or a contiguous copy)", what,
                          Py_TYPE(obj)->tp_name);
         }
         return NULL;
@@ -85,7 +93,14 @@ PyObject *lvpy_from_buffer(PyObject *cls, PyObject *const *args,
     }
     if (lvpy_dtype(st, a[1], &lv, &descr) < 0)
         return NULL;
-    lv_source *src = buffer_source(st, a[0]);
+    lv_source *src = buffer_source(st, a[0], "from_buffer: obj");
+    if (src && offset > lv_source_nbytes(src)) {
+        PyErr_Format(PyExc_ValueError, "offset %lld is past the end of the "
+                     "buffer (%lld bytes)", (long long)offset,
+                     (long long)lv_source_nbytes(src));
+        lv_source_free(src);
+        src = NULL;
+    }
     lv_view *v = src ? lv_view_new(src, lv, ndim, shape, nstr >= 0 ? strides : NULL,
                                    order, offset, &err) : NULL;
     lv_source_free(src); /* the view holds its own reference */
@@ -96,18 +111,33 @@ PyObject *lvpy_from_buffer(PyObject *cls, PyObject *const *args,
     return r;
 }
 
-/* Lowest and one-past-highest byte an array reaches, from its data. */
-static void array_extent(PyArrayObject *arr, int64_t *lo, int64_t *hi)
+/* Lowest and one-past-highest byte an array reaches, from its data;
+ * -1 with ValueError when that overflows int64 (as_strided can make such
+ * strides). */
+static int array_extent(PyArrayObject *arr, int64_t *lo, int64_t *hi)
 {
+    bool over = false;
     *lo = 0;
     *hi = PyArray_SIZE(arr) ? PyArray_ITEMSIZE(arr) : 0;
     for (int k = 0; k < PyArray_NDIM(arr) && *hi; k++) {
-        int64_t reach = (int64_t)(PyArray_DIM(arr, k) - 1) * PyArray_STRIDE(arr, k);
-        if (reach < 0)
-            *lo += reach;
-        else
-            *hi += reach;
+        int64_t reach;
+        over |= __builtin_mul_overflow((int64_t)PyArray_DIM(arr, k) - 1,
+                                       (int64_t)PyArray_STRIDE(arr, k), &reach);
+        over |= reach < 0 ? __builtin_add_overflow(*lo, reach, lo)
+                          : __builtin_add_overflow(*hi, reach, hi);
+        over |= __builtin_sub_overflow(*hi, *lo, &reach);
     }
+    if (!over)
+        return 0;
+    PyObject *shape = PyObject_GetAttrString((PyObject *)arr, "shape");
+    PyObject *strides = shape ? PyObject_GetAttrString((PyObject *)arr, "strides") : NULL;
+    if (strides)
+        PyErr_Format(PyExc_ValueError, "from_array: the array's strides reach "
+                     "further than int64 bytes (shape %R, strides %R)", shape,
+                     strides);
+    Py_XDECREF(shape);
+    Py_XDECREF(strides);
+    return -1;
 }
 
 PyObject *lvpy_from_array(PyObject *cls, PyObject *const *args,
@@ -134,9 +164,9 @@ PyObject *lvpy_from_array(PyObject *cls, PyObject *const *args,
                      "are supported", PyArray_NDIM(arr), LV_MAXDIMS);
         return NULL;
     }
-    if (lvpy_dtype(st, (PyObject *)PyArray_DESCR(arr), &lv, &descr) < 0)
+    if (array_extent(arr, &lo, &hi) < 0 ||
+        lvpy_dtype(st, (PyObject *)PyArray_DESCR(arr), &lv, &descr) < 0)
         return NULL;
-    array_extent(arr, &lo, &hi);
     int n = PyArray_NDIM(arr);
     for (int k = 0; k < n; k++) {
         shape[k] = PyArray_DIM(arr, k);
@@ -175,13 +205,10 @@ PyObject *lvpy_open_raw(PyObject *cls, PyObject *const *args, Py_ssize_t nargs,
         lvpy_order(a[3], 'C', &order) < 0 ||
         (a[4] && lvpy_int64(a[4], "offset", &offset) < 0))
         return NULL;
-    const char *mode = a[5] ? PyUnicode_AsUTF8(a[5]) : "r";
-    if (mode == NULL || (strcmp(mode, "r") != 0 && strcmp(mode, "r+") != 0)) {
-        PyErr_Clear();
-        PyErr_SetString(PyExc_ValueError, "mode must be 'r' or 'r+'");
-        return NULL;
-    }
-    if (!PyUnicode_FSConverter(a[0], &path))
+    static const char *const modes[] = {"r", "r+", NULL};
+    const char *mode = "r";
+    if ((a[5] && lvpy_choice(a[5], "mode", modes, &mode) < 0) ||
+        lvpy_path(a[0], "path", &path) < 0)
         return NULL;
     if (lvpy_dtype(st, a[1], &lv, &descr) < 0) {
         Py_DECREF(path);
@@ -288,7 +315,7 @@ PyObject *lvpy_linspace(PyObject *cls, PyObject *const *args, Py_ssize_t nargs,
         scalar(a[0], "start", &lo) < 0 || scalar(a[1], "stop", &hi) < 0 ||
         (a[2] && lvpy_int64(a[2], "num", &num) < 0))
         return NULL;
-    int endpoint = a[3] ? PyObject_IsTrue(a[3]) : 1;
+    int endpoint = lvpy_bool(a[3], "endpoint", 1);
     if (endpoint < 0 || range_dtype(st, a[4], &lv, &descr) < 0)
         return NULL;
     lv_view *r = lv_view_linspace(lo.is_float ? lo.f : (double)lo.i,
@@ -299,6 +326,24 @@ PyObject *lvpy_linspace(PyObject *cls, PyObject *const *args, Py_ssize_t nargs,
                     : lvpy_raise(st, &err);
     Py_XDECREF(descr);
     return o;
+}
+
+/* The source of a buffer passed to parse as name=obj; *name borrowed from
+ * key.  A name holding a NUL could never be a spec name: refused. */
+static lv_source *named_buffer(lvpy_state *st, PyObject *key, PyObject *obj,
+                               const char **name)
+{
+    Py_ssize_t len;
+    char what[160];
+    if ((*name = lvpy_utf8(key, "parse: a buffer name", &len)) == NULL)
+        return NULL;
+    if ((size_t)len != strlen(*name)) {
+        PyErr_SetString(PyExc_ValueError, "parse: a buffer name holds a NUL "
+                        "character");
+        return NULL;
+    }
+    snprintf(what, sizeof what, "parse: buffer '%.100s'", *name);
+    return buffer_source(st, obj, what);
 }
 
 PyObject *lvpy_parse_spec(PyObject *cls, PyObject *const *args, Py_ssize_t nargs,
@@ -318,27 +363,39 @@ PyObject *lvpy_parse_spec(PyObject *cls, PyObject *const *args, Py_ssize_t nargs
         PyErr_SetString(PyExc_ValueError, "parse: at most 64 buffers");
         return NULL;
     }
-    const char *text = PyUnicode_AsUTF8AndSize(args[0], &len);
+    const char *text = lvpy_utf8(args[0], "parse: text", &len);
     if (text == NULL)
         return NULL;
     int n = 0;
-    PyObject *r = NULL, *base = NULL;
+    PyObject *r = NULL, *base = NULL, *opener = NULL;
     for (Py_ssize_t k = 0; k < nkw; k++) {
         PyObject *key = PyTuple_GET_ITEM(kwnames, k);
         if (PyUnicode_CompareWithASCIIString(key, "base_dir") == 0) {
             if (args[nargs + k] != Py_None &&
-                !PyUnicode_FSConverter(args[nargs + k], &base))
+                lvpy_path(args[nargs + k], "base_dir", &base) < 0)
                 goto done;
             continue;
         }
-        bufs[n].name = PyUnicode_AsUTF8(key);
-        bufs[n].source = bufs[n].name ? buffer_source(st, args[nargs + k]) : NULL;
-        if (bufs[n].source == NULL)
+        if (PyUnicode_CompareWithASCIIString(key, "open_tiff") == 0) {
+            opener = args[nargs + k] == Py_None ? NULL : args[nargs + k];
+            if (opener && !PyCallable_Check(opener)) {
+                PyErr_SetString(PyExc_TypeError, "parse: open_tiff must be a "
+                                "callable (path, series, writable) -> View");
+                goto done;
+            }
+            continue;
+        }
+        if ((bufs[n].source = named_buffer(st, key, args[nargs + k],
+                                           &bufs[n].name)) == NULL)
             goto done;
         n++;
     }
-    lv_view *v = lv_spec_parse_at(text, (size_t)len,
-                                  base ? PyBytes_AS_STRING(base) : NULL, bufs, n, &err);
+    lvpy_tiff_ctx tiff = {st, opener};
+    lv_spec_opts opts = {.base_dir = base ? PyBytes_AS_STRING(base) : NULL,
+                         .buffers = bufs, .nbuffers = n,
+                         .open_tiff = opener ? lvpy_spec_open_tiff : NULL,
+                         .open_tiff_ctx = &tiff};
+    lv_view *v = lv_spec_parse_opts(text, (size_t)len, &opts, &err);
     r = v ? lvpy_view_new(st, (PyTypeObject *)cls, v, NULL)
           : lvpy_raise(st, &err);
 done:

@@ -12,9 +12,11 @@
  * own type, sources are classmethods building instances of the class they
  * are called on, and nothing here imports the package: calls go down only.
  */
+#include <string.h>
 #include <unistd.h>
 
 #include "lvpy.h"
+#include "docstrings.h"
 
 static lvpy_state *state_of(PyObject *self)
 {
@@ -40,6 +42,18 @@ PyObject *lvpy_view_new(lvpy_state *st, PyTypeObject *tp, lv_view *v,
         return NULL;
     }
     return (PyObject *)o;
+}
+
+/* Views come only from sources and ops (lvpy_view_new): a View made by
+ * calling the type would hold no core view.  Subclasses inherit this. */
+static PyObject *view_tp_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
+{
+    const char *name = strrchr(tp->tp_name, '.');
+    PyErr_Format(PyExc_TypeError, "cannot create '%.80s' instances directly: "
+                 "make a view with from_buffer, from_array, open_raw, arange, "
+                 "linspace or parse, then apply ops to it",
+                 name ? name + 1 : tp->tp_name);
+    return NULL;
 }
 
 static void view_dealloc(ViewObject *self)
@@ -202,6 +216,12 @@ static PyGetSetDef view_getset[] = {
      "a number naming the source in this process, never reused", NULL},
     {"source_path", (getter)get_source_path, NULL,
      "(path, offset) of a file source, else None", NULL},
+    {"strides", (getter)lvpy_view_get_strides, NULL,
+     "bytes to step along each axis of the strided layout (NumPy's strides),\n"
+     "or None when the view is not strided", NULL},
+    {"__array_interface__", (getter)lvpy_view_get_array_interface, NULL,
+     "NumPy's array interface (version 3) of a strided view's memory;\n"
+     "absent (AttributeError) when the view is not strided", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -217,9 +237,14 @@ static int axes_args(PyObject *const *args, Py_ssize_t nargs, int *axes,
     if (*all)
         return 0;
     if (nargs == 1 && !PyIndex_Check(args[0])) {
-        tuple = PySequence_Tuple(args[0]);
-        if (tuple == NULL)
+        tuple = PySequence_Check(args[0]) ? PySequence_Tuple(args[0]) : NULL;
+        if (tuple == NULL) {
+            if (!PyErr_Occurred())
+                PyErr_Format(PyExc_TypeError, "axes must be integers or a "
+                             "sequence of integers, not %.80s",
+                             Py_TYPE(args[0])->tp_name);
             return -1;
+        }
         args = &PyTuple_GET_ITEM(tuple, 0);
         nargs = PyTuple_GET_SIZE(tuple);
     }
@@ -364,14 +389,23 @@ static PyObject *view_emit(ViewObject *self, PyObject *const *args,
     lv_error err;
     if (lvpy_parse("_emit", args, nargs, kwnames, names, 3, 0, a) < 0)
         return NULL;
-    o.portable = a[0] && PyObject_IsTrue(a[0]) == 1;
+    int portable = lvpy_bool(a[0], "portable", 0);
+    if (portable < 0)
+        return NULL;
+    o.portable = portable;
     if (a[1] && a[1] != Py_None) {
         if ((o.nchunks = lvpy_shape(a[1], "chunks", chunks)) < 0)
             return NULL;
         o.chunks = chunks;
     }
-    if (a[2] && a[2] != Py_None && (o.spec_name = PyUnicode_AsUTF8(a[2])) == NULL)
+    Py_ssize_t len;
+    if (a[2] && a[2] != Py_None &&
+        (o.spec_name = lvpy_utf8(a[2], "spec_name", &len)) == NULL)
         return NULL;
+    if (o.spec_name && strlen(o.spec_name) != (size_t)len) {
+        PyErr_SetString(PyExc_ValueError, "spec_name holds a NUL character");
+        return NULL;
+    }
     char *s = lv_emit_script(self->view, &o, &err);
     if (s == NULL)
         return lvpy_raise(state_of((PyObject *)self), &err);
@@ -385,9 +419,6 @@ static PyObject *view_to_numpy(ViewObject *self, PyObject *unused)
     return lvpy_view_ndarray(self);
 }
 
-static PyObject *view_compute(ViewObject *self, PyObject *const *args,
-                              Py_ssize_t nargs, PyObject *kwnames);
-
 /* numpy's __array__(dtype=None, copy=None): the shared-memory ndarray; a
  * copy only when copy=True asks for one.  Never a silent copy. */
 static PyObject *view_array(ViewObject *self, PyObject *const *args,
@@ -397,24 +428,21 @@ static PyObject *view_array(ViewObject *self, PyObject *const *args,
     PyObject *a[2];
     if (lvpy_parse("__array__", args, nargs, kwnames, names, 2, 0, a) < 0)
         return NULL;
-    int copy = a[1] && a[1] != Py_None ? PyObject_IsTrue(a[1]) : 0;
+    int copy = lvpy_bool(a[1], "copy", 0);
     if (copy < 0)
         return NULL;
-    PyObject *arr = copy && !lv_view_is_strided(self->view)
-                    ? view_compute(self, NULL, 0, NULL)   /* asked for a copy */
-                    : lvpy_view_ndarray(self);
-    if (arr == NULL || ((a[0] == NULL || a[0] == Py_None) &&
-                        !(copy && lv_view_is_strided(self->view))))
+    /* a copy is asked for: made by the block accessor, which turns a
+     * shrinking file into OSError (NumPy's copy of the mapping would not) */
+    PyObject *arr = copy ? lvpy_view_compute(self, NULL, 0, NULL)
+                         : lvpy_view_ndarray(self);
+    if (arr == NULL || a[0] == NULL || a[0] == Py_None)
         return arr;
-    PyArray_Descr *d = NULL;
-    if (a[0] && a[0] != Py_None && !PyArray_DescrConverter(a[0], &d)) {
+    PyArray_Descr *d = lvpy_numpy_dtype(a[0]);
+    if (d == NULL) {
         Py_DECREF(arr);
         return NULL;
     }
-    PyObject *c = PyArray_FromArray((PyArrayObject *)arr, d,
-                                    NPY_ARRAY_FORCECAST |
-                                    (copy && lv_view_is_strided(self->view)
-                                         ? NPY_ARRAY_ENSURECOPY : 0));
+    PyObject *c = PyArray_FromArray((PyArrayObject *)arr, d, NPY_ARRAY_FORCECAST);
     Py_DECREF(arr);
     return c;
 }
@@ -479,26 +507,6 @@ static PyObject *view_block(ViewObject *self, PyObject *const *args,
     if (box_args(self, args, nargs, 2, "_block(lo, hi)", box) < 0)
         return NULL;
     return fill_new(self, box[0], box[1], 1);
-}
-
-/* compute(threads=None): every element into a new C-contiguous ndarray,
- * filled in C by `threads` threads with the GIL released.  An explicit copy
- * (the only one lazyview makes). */
-static PyObject *view_compute(ViewObject *self, PyObject *const *args,
-                              Py_ssize_t nargs, PyObject *kwnames)
-{
-    static const char *const names[] = {"threads", NULL};
-    PyObject *a[1];
-    int64_t threads = 0, lo[LV_MAXDIMS] = {0};
-    if (lvpy_parse("compute", args, nargs, kwnames, names, 1, 0, a) < 0 ||
-        (a[0] && a[0] != Py_None && lvpy_int64(a[0], "threads", &threads) < 0))
-        return NULL;
-    if (threads <= 0) {
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = cpus > 0 ? cpus : 1;
-    }
-    return fill_new(self, lo, lv_view_shape(self->view),
-                    (int)(threads > 64 ? 64 : threads));
 }
 
 /* _block_mean(factors, lo, hi): a float64 ndarray of block means (see
@@ -583,83 +591,75 @@ static PyObject *view_repr(ViewObject *self)
 
 static PyMethodDef view_methods[] = {
     {"transpose", (PyCFunction)(void (*)(void))view_transpose, METH_FASTCALL,
-     "transpose(*axes)\n--\n\nPermute the axes (Julia's PermutedDimsArray); "
-     "no axes reverses them."},
+     LVPY_DOC_TRANSPOSE},
     {"flip", (PyCFunction)(void (*)(void))view_flip, METH_FASTCALL | METH_KEYWORDS,
-     "flip(axis=None)\n--\n\nReverse the given axis (or axes, or all)."},
+     LVPY_DOC_FLIP},
     {"reshape", (PyCFunction)(void (*)(void))view_reshape,
      METH_FASTCALL | METH_KEYWORDS,
-     "reshape(shape, *, order='C')\n--\n\nA new shape with the same elements "
-     "in C or F (Julia's) order; one -1 allowed."},
+     LVPY_DOC_RESHAPE},
     {"reinterpret", (PyCFunction)(void (*)(void))view_reinterpret,
      METH_FASTCALL | METH_KEYWORDS,
-     "reinterpret(dtype, *, axis=None)\n--\n\nRead the same bytes as dtype; "
-     "axis=k splits elements into a new axis or merges axis k away."},
+     LVPY_DOC_REINTERPRET},
     {"broadcast_to", (PyCFunction)view_broadcast_to, METH_O,
-     "broadcast_to(shape)\n--\n\nNumPy's broadcast_to (read-only)."},
+     LVPY_DOC_BROADCAST_TO},
     {"explain", (PyCFunction)view_explain, METH_NOARGS,
-     "explain()\n--\n\nThe layout, or which op breaks striding and why."},
+     LVPY_DOC_EXPLAIN},
     {"to_spec", (PyCFunction)view_to_spec, METH_NOARGS,
-     "to_spec()\n--\n\nThe spec text that rebuilds this view (lazyview.parse); "
-     "a memory source is written from_buffer(buffer, ...)."},
+     LVPY_DOC_TO_SPEC},
     {"_emit", (PyCFunction)(void (*)(void))view_emit, METH_FASTCALL | METH_KEYWORDS,
-     "_emit(portable=False, chunks=None, spec_name=None)\n--\n\nThe text of "
-     "a standalone script defining `array` (see View.to_script)."},
+     LVPY_DOC_EMIT},
     {"to_numpy", (PyCFunction)view_to_numpy, METH_NOARGS,
-     "to_numpy()\n--\n\nThe ndarray sharing this view's memory; raises "
-     "NotStridedError when the view is not strided."},
+     LVPY_DOC_TO_NUMPY},
     {"__array__", (PyCFunction)(void (*)(void))view_array,
      METH_FASTCALL | METH_KEYWORDS, NULL},
-    {"compute", (PyCFunction)(void (*)(void))view_compute,
+    {"compute", (PyCFunction)(void (*)(void))lvpy_view_compute,
      METH_FASTCALL | METH_KEYWORDS,
-     "compute(threads=None)\n--\n\nAll elements in a new C-contiguous ndarray, "
-     "copied or computed in C by `threads` threads (default: all CPUs)."},
+     LVPY_DOC_COMPUTE},
+    {"__dlpack__", (PyCFunction)(void (*)(void))lvpy_view_dlpack,
+     METH_FASTCALL | METH_KEYWORDS,
+     LVPY_DOC_DLPACK},
+    {"__dlpack_device__", (PyCFunction)lvpy_view_dlpack_device, METH_NOARGS,
+     LVPY_DOC_DLPACK_DEVICE},
     {"__copy__", (PyCFunction)view_copy, METH_NOARGS, NULL},
     {"__deepcopy__", (PyCFunction)view_copy, METH_O, NULL},
     {"_block", (PyCFunction)(void (*)(void))view_block, METH_FASTCALL,
-     "_block(lo, hi)\n--\n\nA new ndarray with elements lo <= i < hi."},
+     LVPY_DOC_BLOCK},
     {"_block_mean", (PyCFunction)(void (*)(void))view_block_mean, METH_FASTCALL,
-     "_block_mean(factors, lo, hi)\n--\n\nBlock means of a pyramid level "
-     "(float64), read straight from this view."},
+     LVPY_DOC_BLOCK_MEAN},
     {"_address", (PyCFunction)view_address, METH_O,
-     "_address(index)\n--\n\nThe byte offset (or range position) of one element."},
+     LVPY_DOC_ADDRESS},
     /* the sources, as classmethods (lazyview exports them as functions) */
     {"from_buffer", (PyCFunction)(void (*)(void))lvpy_from_buffer,
-     METH_CLASS | METH_FASTCALL | METH_KEYWORDS,
-     "from_buffer(obj, dtype, shape, *, strides=None, order='C', offset=0)\n"
-     "--\n\nA view of a buffer-protocol object's memory."},
+     METH_CLASS | METH_FASTCALL | METH_KEYWORDS, LVPY_DOC_FROM_BUFFER},
     {"from_array", (PyCFunction)(void (*)(void))lvpy_from_array,
-     METH_CLASS | METH_FASTCALL | METH_KEYWORDS,
-     "from_array(a)\n--\n\nA view over an ndarray's memory, same layout."},
+     METH_CLASS | METH_FASTCALL | METH_KEYWORDS, LVPY_DOC_FROM_ARRAY},
     {"open_raw", (PyCFunction)(void (*)(void))lvpy_open_raw,
-     METH_CLASS | METH_FASTCALL | METH_KEYWORDS,
-     "open_raw(path, dtype, shape, *, order='C', offset=0, mode='r')\n--\n\n"
-     "A view of a raw file, memory-mapped (mode 'r' or 'r+')."},
+     METH_CLASS | METH_FASTCALL | METH_KEYWORDS, LVPY_DOC_OPEN_RAW},
     {"arange", (PyCFunction)(void (*)(void))lvpy_arange,
-     METH_CLASS | METH_FASTCALL | METH_KEYWORDS,
-     "arange([start,] stop[, step], *, dtype=None)\n--\n\n"
-     "A lazy range with NumPy's values; no memory is allocated."},
+     METH_CLASS | METH_FASTCALL | METH_KEYWORDS, LVPY_DOC_ARANGE},
     {"linspace", (PyCFunction)(void (*)(void))lvpy_linspace,
-     METH_CLASS | METH_FASTCALL | METH_KEYWORDS,
-     "linspace(start, stop, num=50, *, endpoint=True, dtype=None)\n--\n\n"
-     "A lazy linspace with NumPy's values."},
+     METH_CLASS | METH_FASTCALL | METH_KEYWORDS, LVPY_DOC_LINSPACE},
     {"parse", (PyCFunction)(void (*)(void))lvpy_parse_spec,
+     METH_CLASS | METH_FASTCALL | METH_KEYWORDS, LVPY_DOC_PARSE},
+    {"_open_pages", (PyCFunction)(void (*)(void))lvpy_open_pages,
      METH_CLASS | METH_FASTCALL | METH_KEYWORDS,
-     "parse(text, *, base_dir=None, **buffers)\n--\n\nBuild the view a spec "
-     "text describes; buffers named in the spec's from_buffer(name, ...) calls "
-     "are passed as keyword arguments; relative open_raw paths start at "
-     "base_dir (default: the current folder).  Errors raise SpecError with "
-     "lineno and colno."},
+     "_open_pages(path, dtype, offsets, shape, strides, *, tiff_series=-1, "
+     "mode='r')\n--\n\nA view of equally laid-out pages of a file at byte "
+     "offsets (page axis first); see lazyview.open_tiff."},
     {NULL, NULL, 0, NULL},
 };
 
 static PyType_Slot view_slots[] = {
+    {Py_tp_new, view_tp_new},
     {Py_tp_dealloc, view_dealloc},
     {Py_tp_repr, view_repr},
     {Py_tp_getset, view_getset},
     {Py_tp_methods, view_methods},
     {Py_mp_subscript, view_getitem},
     {Py_mp_length, view_len},
+    {Py_sq_length, view_len},     /* the sequence protocol, for iteration */
+    {Py_sq_item, lvpy_view_item},
+    {Py_tp_iter, lvpy_view_iter},
     {Py_tp_doc, "An immutable chain of views over a buffer, a file or a range.\n\n"
                 "Make one with from_buffer, from_array, open_raw, arange or "
                 "linspace; every op returns a new View."},

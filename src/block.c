@@ -14,6 +14,8 @@
  *    each range is a handful of N-D boxes of that view (<= 2 per digit), so
  *    a whole transposed-then-reshaped array is copied as one transposition
  *    instead of being cut at every carry.
+ * Every copy from memory runs under the SIGBUS guard (guard.c): a file
+ * that shrinks during a copy gives LV_EOS, not the end of the process.
  * Nothing here is shared or mutable: any number of threads may fill blocks
  * of one view at once; lv_view_fill_block_mt does so itself.
  */
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "guard.h"
 #include "lvi.h"
 
 /* Elements per flat range worth the flat path (a tuning knob that the
@@ -32,7 +35,31 @@ typedef struct fill_ctx {
     const lvi_box *block;
     char *out;
     int64_t ostr[LV_MAXDIMS]; /* output strides of the block, bytes */
+    const char *fault;        /* where a guarded copy faulted */
 } fill_ctx;
+
+/* One lvi_copy_strided call, packed for the guard. */
+typedef struct copy_args {
+    char *dst;
+    const int64_t *ds;
+    const char *src;
+    const int64_t *ss, *ext;
+    int nd;
+    int64_t sz;
+} copy_args;
+
+static void run_copy(void *arg)
+{
+    const copy_args *c = arg;
+    lvi_copy_strided(c->dst, c->ds, c->src, c->ss, c->ext, c->nd, c->sz);
+}
+
+/* The copy, guarded over v's source bytes: LV_OK, or LV_EOS with *fault. */
+static int guarded_copy(const lv_view *v, const copy_args *c, const char **fault)
+{
+    const lv_source *s = v->src;
+    return lvi_guard_run(s->data, s->data + s->nbytes, run_copy, (void *)c, fault);
+}
 
 /* Range pieces: position = a->c + sum(coef * k), values computed. */
 static void range_piece(const lv_view *v, char *dst, const int64_t *ds,
@@ -63,19 +90,21 @@ static void range_piece(const lv_view *v, char *dst, const int64_t *ds,
     }
 }
 
-/* Copies (or computes) one certified piece into its place in the block. */
+/* Copies (or computes) one certified piece into its place in the block;
+ * stops the walk (1) when the copy faulted. */
 static int fill_piece(void *vctx, const lvi_box *piece, const lvi_affine *a)
 {
     fill_ctx *c = vctx;
     char *dst = c->out;
     for (int e = 0; e < piece->ndim; e++)
         dst += (piece->start[e] - c->block->start[e]) * c->ostr[e];
-    if (c->v->src->kind == LV_SOURCE_RANGE)
+    if (c->v->src->kind == LV_SOURCE_RANGE) {
         range_piece(c->v, dst, c->ostr, piece, a);
-    else
-        lvi_copy_strided(dst, c->ostr, c->v->src->data + a->c, a->coef,
-                         piece->ext, piece->ndim, c->v->dtype->itemsize);
-    return 0;
+        return 0;
+    }
+    copy_args args = {dst, c->ostr, c->v->src->data + a->c, a->coef,
+                      piece->ext, piece->ndim, c->v->dtype->itemsize};
+    return guarded_copy(c->v, &args, &c->fault) == LV_OK ? 0 : 1;
 }
 
 /* ----------------------------------------------------------- flat runs */
@@ -86,10 +115,12 @@ typedef struct flat_ctx {
     int64_t w[LV_MAXDIMS];    /* digit weights */
     int64_t f0;               /* first flat index of the range */
     char *out;                /* where f0 goes */
+    const char *fault;        /* where a guarded copy faulted */
 } flat_ctx;
 
-/* Copies flat indices [f, f + count*w[p]) where digits > p are 0 at f. */
-static void flat_box(const flat_ctx *fc, int64_t f, int64_t count, int p)
+/* Copies flat indices [f, f + count*w[p]) where digits > p are 0 at f;
+ * LV_EOS when the copy faulted. */
+static int flat_box(flat_ctx *fc, int64_t f, int64_t count, int p)
 {
     const lvi_stage *s = fc->s;
     int64_t sz = fc->v->dtype->itemsize, addr = s->offset, rem = f;
@@ -104,27 +135,28 @@ static void flat_box(const flat_ctx *fc, int64_t f, int64_t count, int p)
         ds[q - p] = stride;
         stride *= ext[q - p];
     }
-    lvi_copy_strided(fc->out + (f - fc->f0) * sz, ds, fc->v->src->data + addr,
-                     ss, ext, s->ndim - p, sz);
+    copy_args args = {fc->out + (f - fc->f0) * sz, ds, fc->v->src->data + addr,
+                      ss, ext, s->ndim - p, sz};
+    return guarded_copy(fc->v, &args, &fc->fault);
 }
 
-/* Covers [f0, f1), which lies within one block of weight w[p-1]. */
-static void flat_range(const flat_ctx *fc, int64_t f0, int64_t f1, int p)
+/* Covers [f0, f1), which lies within one block of weight w[p-1]; LV_EOS
+ * when a copy faulted. */
+static int flat_range(flat_ctx *fc, int64_t f0, int64_t f1, int p)
 {
     int64_t w = fc->w[p], a = f0 / w, b = f1 / w;
-    if (a == b) {
-        if (f0 < f1)
-            flat_range(fc, f0, f1, p + 1);
-        return;
-    }
+    int rc = LV_OK;
+    if (a == b)
+        return f0 < f1 ? flat_range(fc, f0, f1, p + 1) : LV_OK;
     if (f0 % w) {
-        flat_range(fc, f0, (a + 1) * w, p + 1);
+        rc = flat_range(fc, f0, (a + 1) * w, p + 1);
         a++;
     }
-    if (b > a)
-        flat_box(fc, a * w, b - a, p);
-    if (f1 % w)
-        flat_range(fc, b * w, f1, p + 1);
+    if (rc == LV_OK && b > a)
+        rc = flat_box(fc, a * w, b - a, p);
+    if (rc == LV_OK && f1 % w)
+        rc = flat_range(fc, b * w, f1, p + 1);
+    return rc;
 }
 
 /* The first axis from which the block spans whole axes, or -1 when the
@@ -146,7 +178,9 @@ static int flat_axis(const lv_view *v, const lvi_box *box)
     return run >= lvi_flat_min ? k : -1;
 }
 
-static void fill_flat(const lv_view *v, const lvi_box *box, int k, char *out)
+/* The flat path; LV_EOS (with *fault) when a copy faulted. */
+static int fill_flat(const lv_view *v, const lvi_box *box, int k, char *out,
+                     const char **fault)
 {
     flat_ctx fc = {.v = v, .s = &v->stages[1], .out = out};
     int64_t w = 1, vw[LV_MAXDIMS], idx[LV_MAXDIMS] = {0};
@@ -164,13 +198,16 @@ static void fill_flat(const lv_view *v, const lvi_box *box, int k, char *out)
         fc.f0 = box->start[k] * vw[k];
         for (int e = 0; e < k; e++)
             fc.f0 += (box->start[e] + idx[e]) * vw[e];
-        flat_range(&fc, fc.f0, fc.f0 + len, 0);
+        if (flat_range(&fc, fc.f0, fc.f0 + len, 0) != LV_OK) {
+            *fault = fc.fault;
+            return LV_EOS;
+        }
         fc.out += len * sz;
         int e = k - 1;
         for (; e >= 0 && ++idx[e] == box->ext[e]; e--)
             idx[e] = 0;
         if (e < 0)
-            return;
+            return LV_OK;
     }
 }
 
@@ -217,16 +254,14 @@ int lv_view_fill_block(const lv_view *v, const int64_t *lo, const int64_t *hi,
         c.ostr[e] = stride;
         stride *= box.ext[e];
     }
-    int k = flat_axis(v, &box);
-    if (k >= 0) {
-        fill_flat(v, &box, k, out);
-        return LV_OK;
-    }
     c.block = &box;
-    if (lvi_for_each_piece(v->stages, v->nstages, &box, -1, fill_piece, &c) ==
-        LVI_PIECES_NOMEM)
+    int k = flat_axis(v, &box);
+    if (k >= 0)
+        rc = fill_flat(v, &box, k, out, &c.fault);
+    else if ((rc = lvi_for_each_piece(v->stages, v->nstages, &box, -1,
+                                      fill_piece, &c)) == LVI_PIECES_NOMEM)
         return LVI_ERR(err, LV_ENOMEM, "out of memory");
-    return LV_OK;
+    return rc == LV_OK ? LV_OK : lvi_source_fault(v->src, c.fault, err);
 }
 
 /* ---------------------------------------------------------- threads */

@@ -75,7 +75,9 @@ void lv_plan_chunks(const lv_plan *p, int64_t target_bytes, int64_t *chunks)
         chunks[a] = (len + pieces - 1) / pieces;
         budget = 1;
     }
-    for (int e = 0; e < n; e++)
+    for (int e = 0; e < n; e++) {
         if (shape[e] == 0)
             chunks[e] = 1; /* dask needs a positive size, even for 0 */
+        LVI_ASSERT(chunks[e] >= 1 && (shape[e] == 0 || chunks[e] <= shape[e]));
+    }
 }

@@ -151,6 +151,7 @@ void lvi_copy_strided(char *dst, const int64_t *ds, const char *src,
                       int64_t sz)
 {
     box_copy b = {.n = nd};
+    LVI_ASSERT(nd >= 0 && nd <= LV_MAXDIMS && sz > 0);
     for (int e = 0; e < nd; e++) {
         if (ext[e] == 0)
             return;

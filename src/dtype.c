@@ -1,364 +1,323 @@
 /*
- * dtype.c — element types.
+ * dtype.c — element types: the object, its parts and its canonical text.
  *
  * The core needs little of a dtype: its itemsize (all of the index
- * arithmetic), its kind (range arithmetic), and a canonical text that the
- * spec language and the Python runtime can both read.  The text is NumPy's
- * own vocabulary: a type string ("<u2", "|u1") or a descr list for records
- * ("[('r', '|u1'), ('g', '|u1')]", '' names marking padding).  Parsing
- * resolves native byte order, so two spellings of one type compare equal by
- * their canonical text.  Dtypes are immutable and refcounted.
+ * arithmetic), its kind (range arithmetic, block means) and a canonical
+ * text for specs, scripts and messages.  A dtype is a simple type (kind,
+ * byte order, itemsize) or a record: named fields at increasing,
+ * non-overlapping offsets inside the itemsize, each a dtype with an
+ * optional sub-array shape; gaps are padding.
+ *
+ * Two ways in, one object: lv_dtype_new and lv_dtype_record build from
+ * parts (the Python extension hands over NumPy's structure, never text),
+ * lv_dtype_parse reads text (dtype_parse.c) and calls them.  Every check
+ * lives here, so both ways accept exactly the same dtypes.  The canonical
+ * text is printed from the parts by one function (put_type): NumPy's
+ * vocabulary ("<u2", "|S4", "<U3", or a descr list whose '' fields mark
+ * padding), ASCII only and on one line, every name character outside
+ * printable ASCII written as the Python escape of its code point (put_name).
+ * So the text can be pasted into a spec, a script or a message as it is, and
+ * lv_dtype_parse, the spec language and Python all read the same names back.
+ * Byte order is resolved ('=' becomes '<' or '>'), so equal dtypes have
+ * equal text.  Dtypes are immutable and refcounted.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lvi.h"
 
-#define MAX_DEPTH 16 /* nested record depth */
-
-typedef struct parser {
-    const char *s;
-    size_t pos;
-    int depth;
-    lv_error *err;
-    lvi_str out;       /* canonical text being built */
-} parser;
-
-static void skip_ws(parser *p)
-{
-    while (isspace((unsigned char)p->s[p->pos]))
-        p->pos++;
-}
-
-static bool eat(parser *p, char c)
-{
-    skip_ws(p);
-    if (p->s[p->pos] != c)
-        return false;
-    p->pos++;
-    return true;
-}
-
-static int fail(parser *p, const char *what)
-{
-    return LVI_ERR(p->err, LV_ETYPE,
-                   "invalid dtype %s at character %zu of \"%.80s\"", what,
-                   p->pos + 1, p->s);
-}
-
-static int hex_digit(char c)
-{
-    return isdigit((unsigned char)c) ? c - '0'
-           : isxdigit((unsigned char)c) ? tolower((unsigned char)c) - 'a' + 10 : -1;
-}
-
-/* The character an escape after a backslash stands for (Python's simple
- * escapes and \xHH); advances p->pos past it.  -1 if malformed. */
-static int unescape(parser *p)
-{
-    char c = p->s[++p->pos];
-    const char *from = "nrt0\\'\"", *to = "\n\r\t\0\\'\"";
-    const char *hit = c ? strchr(from, c) : NULL;
-    if (hit)
-        return (unsigned char)to[hit - from];
-    if (c == 'x' && hex_digit(p->s[p->pos + 1]) >= 0 &&
-        hex_digit(p->s[p->pos + 2]) >= 0) {
-        p->pos += 2;
-        return hex_digit(p->s[p->pos - 1]) * 16 + hex_digit(p->s[p->pos]);
-    }
-    return -1;
-}
-
-/* Reads a quoted string into buf (NUL-terminated; *len bytes, which may
- * include NULs from escapes); the quote may be ' or ". */
-static int quoted(parser *p, char *buf, size_t size, size_t *len)
-{
-    skip_ws(p);
-    char q = p->s[p->pos];
-    if (q != '\'' && q != '"')
-        return fail(p, "text: expected a quoted string");
-    size_t n = 0;
-    p->pos++;
-    for (int c; (c = (unsigned char)p->s[p->pos]) != q; p->pos++) {
-        if (c == '\0')
-            return fail(p, "text: unterminated string");
-        if (c == '\\' && (c = unescape(p)) < 0)
-            return fail(p, "text: unknown escape");
-        if (n + 1 >= size)
-            return fail(p, "text: name too long");
-        buf[n++] = (char)c;
-    }
-    p->pos++;
-    buf[n] = '\0';
-    *len = n;
-    return LV_OK;
-}
-
-typedef struct name_entry {
-    const char *name;
-    char kind;
-    int size;
-} name_entry;
-
-static const name_entry NAMES[] = {
-    {"bool", 'b', 1},      {"int8", 'i', 1},      {"int16", 'i', 2},
-    {"int32", 'i', 4},     {"int64", 'i', 8},     {"uint8", 'u', 1},
-    {"uint16", 'u', 2},    {"uint32", 'u', 4},    {"uint64", 'u', 8},
-    {"float16", 'f', 2},   {"float32", 'f', 4},   {"float64", 'f', 8},
-    {"complex64", 'c', 8}, {"complex128", 'c', 16}, {"int", 'i', 8},
-    {"float", 'f', 8},     {"complex", 'c', 16},  {"half", 'f', 2},
-    {"single", 'f', 4},    {"double", 'f', 8},    {"byte", 'i', 1},
-    {"ubyte", 'u', 1},     {"short", 'i', 2},     {"ushort", 'u', 2},
-    {"intc", 'i', 4},      {"uintc", 'u', 4},     {"bool_", 'b', 1},
-    {"?", 'b', 1},
-};
-
-static bool size_ok(char kind, int64_t size)
+int lvi_dtype_size_check(char kind, int64_t size)
 {
     switch (kind) {
-    case 'b': return size == 1;
-    case 'i': case 'u': return size == 1 || size == 2 || size == 4 || size == 8;
-    case 'f': return size == 2 || size == 4 || size == 8;
-    case 'c': return size == 8 || size == 16;
-    case 'V': return size >= 1 && size <= (1 << 30);
-    default: return false;
+    case 'b': return size == 1 ? 0 : 1;
+    case 'i': case 'u':
+        return size == 1 || size == 2 || size == 4 || size == 8 ? 0 : 1;
+    case 'f':
+        return size == 2 || size == 4 || size == 8 ? 0
+               : size == 10 || size == 12 || size == 16 ? 2 : 1;
+    case 'c':
+        return size == 8 || size == 16 ? 0
+               : size == 20 || size == 24 || size == 32 ? 2 : 1;
+    case 'S': case 'V': return size >= 1 && size <= LVI_DTYPE_MAX_BYTES ? 0 : 1;
+    case 'U':
+        return size >= 4 && size % 4 == 0 && size <= LVI_DTYPE_MAX_BYTES ? 0 : 1;
+    default: return 1;
     }
 }
 
-/* A simple type string: [<>|=!]? then kind+size or a name. */
-static int simple_type(parser *p, const char *t, char *kind, char *order,
-                       int64_t *size)
+/* ---------------------------------------------------------------- text */
+
+/* Decodes one UTF-8 character of s[0..n) into *cp; returns its length, or
+ * 0 when the bytes are not UTF-8 (overlong forms and surrogates too). */
+static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 {
-    char bo = '=';
-    if (strchr("<>|=!", t[0]) && t[0] != '\0')
-        bo = *t++ == '!' ? '>' : t[-1];
-    *kind = 0;
-    for (size_t k = 0; k < sizeof NAMES / sizeof NAMES[0]; k++)
-        if (strcmp(t, NAMES[k].name) == 0 && bo == '=') { /* as NumPy: no '>float32' */
-            *kind = NAMES[k].kind;
-            *size = NAMES[k].size;
-        }
-    if (*kind == 0 && strchr("biufcV", t[0]) && t[0] != '\0' &&
-        t[1] != '\0' && strspn(t + 1, "0123456789") == strlen(t + 1) &&
-        strlen(t + 1) <= 10) {
-        *kind = t[0];
-        *size = strtoll(t + 1, NULL, 10);
+    static const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+    size_t len = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2
+                 : (s[0] & 0xf0) == 0xe0 ? 3 : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+    if (len == 0 || len > n)
+        return 0;
+    uint32_t c = len == 1 ? s[0] : s[0] & (0x7fu >> len);
+    for (size_t k = 1; k < len; k++) {
+        if ((s[k] & 0xc0) != 0x80)
+            return 0;
+        c = c << 6 | (s[k] & 0x3f);
     }
-    if (*kind == 0 || !size_ok(*kind, *size))
-        return LVI_ERR(p->err, LV_ETYPE,
-                       "data type \"%.60s\" not understood (use a NumPy type "
-                       "string such as 'u1' or '<f4', a name such as "
-                       "'float32', or a record list)", t);
-    if (*size == 1 || *kind == 'V' || *kind == 'b')
-        bo = '|';
-    else if (bo == '=' || bo == '|')
-        bo = lvi_native_order();
-    *order = bo;
-    return LV_OK;
+    if (c < least[len] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+        return 0;
+    *cp = c;
+    return len;
 }
 
-static int record(parser *p, int64_t *size);
-
-/* One type: a quoted simple type or a nested record list. */
-static int any_type(parser *p, char *kind, char *order, int64_t *size)
+/* Appends a field name as a single-quoted Python literal: printable ASCII
+ * as is (quote and backslash escaped), every other code point as \xHH,
+ * \uHHHH or \UHHHHHHHH, as Python's escapes read it.  The name is UTF-8
+ * (lv_dtype_record checked it). */
+static void put_name(lvi_str *b, const char *name, size_t len)
 {
-    skip_ws(p);
-    if (p->s[p->pos] == '[') {
-        *kind = 'V';
-        *order = '|';
-        return record(p, size);
-    }
-    char t[64];
-    size_t len = 0;
-    int rc = quoted(p, t, sizeof t, &len);
-    if (rc == LV_OK && strlen(t) != len)
-        rc = fail(p, "text: NUL in a type string");
-    if (rc == LV_OK)
-        rc = simple_type(p, t, kind, order, size);
-    if (rc == LV_OK)
-        lvi_str_printf(&p->out, "'%c%c%lld'", *order, *kind, (long long)*size);
-    return rc;
-}
-
-/* An optional sub-array shape after a field type: (2, 3) or 4. */
-static int field_shape(parser *p, int64_t *count)
-{
-    *count = 1;
-    if (!eat(p, ','))
-        return LV_OK;
-    bool tuple = eat(p, '(');
-    lvi_str_printf(&p->out, ", (");
-    int n = 0;
-    for (;;) {
-        skip_ws(p);
-        char *end;
-        long long d = strtoll(p->s + p->pos, &end, 10);
-        if (end == p->s + p->pos)
-            break;
-        if (d < 0 || lvi_mul(*count, d, count) || *count > (1 << 30))
-            return fail(p, "sub-array shape");
-        p->pos = (size_t)(end - p->s);
-        lvi_str_printf(&p->out, "%s%lld", n ? ", " : "", d);
-        n++;
-        if (!tuple || !eat(p, ','))
-            break;
-    }
-    lvi_str_printf(&p->out, n == 1 ? ",)" : ")");
-    if (n == 0 || (tuple && !eat(p, ')')))
-        return fail(p, "sub-array shape");
-    return LV_OK;
-}
-
-/* Parses one field; *at and *len locate its escaped name in p->out. */
-static int field(parser *p, int64_t *size, size_t *at, size_t *namelen)
-{
-    char name[256], kind, order;
-    int64_t fsize, count;
-    size_t len = 0;
-    if (!eat(p, '('))
-        return fail(p, "record: expected '(' starting a field");
-    int rc = quoted(p, name, sizeof name, &len);
-    if (rc != LV_OK)
-        return rc;
-    /* the name as a Python literal on one line: quotes, backslashes and
-     * control bytes (NUL too: NumPy keeps it) escaped, so the text is safe
-     * to paste into code */
-    lvi_str_printf(&p->out, "('");
-    *at = p->out.len;
-    const unsigned char *end = (const unsigned char *)name + len;
-    for (const unsigned char *c = (const unsigned char *)name; c < end; c++) {
-        if (*c == '\'' || *c == '\\')
-            lvi_str_printf(&p->out, "\\%c", *c);
-        else if (*c < 0x20 || *c == 0x7f)
-            lvi_str_printf(&p->out, "\\x%02x", *c);
+    const unsigned char *s = (const unsigned char *)name;
+    lvi_str_printf(b, "'");
+    for (size_t k = 0, step; k < len; k += step) {
+        uint32_t c = '?';
+        step = utf8_next(s + k, len - k, &c);
+        step = step ? step : 1;
+        if (c == '\'' || c == '\\')
+            lvi_str_printf(b, "\\%c", (char)c);
+        else if (c >= 0x20 && c < 0x7f)
+            lvi_str_printf(b, "%c", (char)c);
         else
-            lvi_str_printf(&p->out, "%c", *c);
+            lvi_str_printf(b, c < 0x100 ? "\\x%02x" : c < 0x10000 ? "\\u%04x"
+                           : "\\U%08x", (unsigned)c);
     }
-    *namelen = p->out.failed ? 0 : p->out.len - *at;
-    lvi_str_printf(&p->out, "', ");
-    if (!eat(p, ','))
-        return fail(p, "record: expected ',' after the field name");
-    if ((rc = any_type(p, &kind, &order, &fsize)) != LV_OK ||
-        (rc = field_shape(p, &count)) != LV_OK)
-        return rc;
-    if (!eat(p, ')'))
-        return fail(p, "record: expected ')' closing a field");
-    lvi_str_printf(&p->out, ")");
-    if (lvi_mul(fsize, count, &fsize) || lvi_add(*size, fsize, size) ||
-        *size > (1 << 30))
-        return fail(p, "record: too large");
-    return LV_OK;
+    lvi_str_printf(b, "'");
 }
 
-/* Is the escaped name at (at, len) already among the record's names?
- * (NumPy refuses duplicate field names; '' marks padding and may repeat.) */
-static bool duplicate(const parser *p, const size_t (*names)[2], int n,
-                      size_t at, size_t len)
-{
-    for (int k = 0; len > 0 && k < n; k++)
-        if (names[k][1] == len && memcmp(p->out.s + names[k][0], p->out.s + at, len) == 0)
-            return true;
-    return false;
-}
+static void put_type(lvi_str *b, const lv_dtype *dt, bool quoted);
 
-static int record(parser *p, int64_t *size)
+/* One entry of a descr list: (name, type) or (name, type, shape). */
+static void put_entry(lvi_str *b, const char *name, size_t len,
+                      const lv_dtype *type, int ndim, const int64_t *shape)
 {
-    if (++p->depth > MAX_DEPTH)
-        return LVI_ERR(p->err, LV_ELIMIT, "dtype records nest deeper than %d",
-                       MAX_DEPTH);
-    if (!eat(p, '['))
-        return fail(p, "record: expected '['");
-    lvi_str_printf(&p->out, "[");
-    *size = 0;
-    int nfields = 0, rc = LV_OK;
-    size_t (*names)[2] = NULL;
-    while (rc == LV_OK && !eat(p, ']')) {
-        if (nfields && !eat(p, ','))
-            rc = fail(p, "record: expected ',' between fields");
-        else if (nfields && eat(p, ']'))
-            break; /* a trailing comma */
-        if (rc != LV_OK)
-            break;
-        lvi_str_printf(&p->out, nfields ? ", " : "");
-        size_t (*grown)[2] = lvi_realloc(names, (size_t)(nfields + 1) * sizeof *names);
-        if (grown == NULL) {
-            rc = LVI_ERR(p->err, LV_ENOMEM, "out of memory");
-            break;
-        }
-        names = grown;
-        rc = field(p, size, &names[nfields][0], &names[nfields][1]);
-        if (rc == LV_OK && duplicate(p, (const size_t (*)[2])names, nfields,
-                                     names[nfields][0], names[nfields][1]))
-            rc = fail(p, "record: a field name appears twice");
-        nfields++;
+    lvi_str_printf(b, "(");
+    put_name(b, name, len);
+    lvi_str_printf(b, ", ");
+    put_type(b, type, true);
+    if (ndim > 0) {
+        lvi_str_printf(b, ", (");
+        for (int k = 0; k < ndim; k++)
+            lvi_str_printf(b, "%s%lld", k ? ", " : "", (long long)shape[k]);
+        lvi_str_printf(b, ndim == 1 ? ",)" : ")");
     }
-    free(names);
-    if (rc != LV_OK)
-        return rc;
-    lvi_str_printf(&p->out, "]");
-    p->depth--;
-    if (nfields == 0)
-        return fail(p, "record: no fields");
-    if (*size == 0)
-        return fail(p, "record: its fields hold zero bytes");
-    return LV_OK;
+    lvi_str_printf(b, ")");
 }
 
-static lv_dtype *dtype_make(char kind, char order, int64_t size, char *text,
-                            lv_error *err)
+/* Appends padding of n > 0 bytes as a '' field of NumPy's void type. */
+static void put_padding(lvi_str *b, int64_t n, bool comma)
 {
-    lv_dtype *dt = lvi_malloc(sizeof *dt);
-    if (dt == NULL || text == NULL) {
-        free(dt);
-        free(text);
+    lvi_str_printf(b, "%s('', '|V%lld')", comma ? ", " : "", (long long)n);
+}
+
+/* Field k's bytes: its type's itemsize times its sub-array's size (checked
+ * to fit when the record was made). */
+static int64_t field_bytes(const lv_field *f)
+{
+    int64_t n = f->type->itemsize;
+    for (int k = 0; k < f->ndim; k++)
+        n *= f->shape[k];
+    return n;
+}
+
+static void put_record(lvi_str *b, const lv_dtype *dt)
+{
+    int64_t end = 0;
+    int entries = 0;
+    lvi_str_printf(b, "[");
+    for (int k = 0; k < dt->nfields; k++) {
+        const lv_field *f = &dt->fields[k];
+        if (f->offset > end)
+            put_padding(b, f->offset - end, entries++ > 0);
+        lvi_str_printf(b, entries++ > 0 ? ", " : "");
+        put_entry(b, f->name, f->name_len, f->type, f->ndim, f->shape);
+        end = f->offset + field_bytes(f);
+    }
+    if (dt->itemsize > end)
+        put_padding(b, dt->itemsize - end, entries > 0);
+    lvi_str_printf(b, "]");
+}
+
+/* The canonical text of dt; simple types in quotes inside records. */
+static void put_type(lvi_str *b, const lv_dtype *dt, bool quoted)
+{
+    if (dt->fields != NULL) {
+        put_record(b, dt);
+        return;
+    }
+    int64_t n = dt->kind == 'U' ? dt->itemsize / 4 : dt->itemsize;
+    lvi_str_printf(b, quoted ? "'%c%c%lld'" : "%c%c%lld", dt->byteorder,
+                   dt->kind, (long long)n);
+}
+
+/* ------------------------------------------------------------ objects */
+
+static lv_dtype *dtype_alloc(char kind, char order, int64_t size, lv_error *err)
+{
+    lv_dtype *dt = lvi_calloc(1, sizeof *dt);
+    if (dt == NULL)
         return LVI_NOMEM(err);
-    }
     atomic_init(&dt->refcnt, 1);
     dt->kind = kind;
     dt->byteorder = order;
     dt->itemsize = size;
-    dt->text = text;
     return dt;
 }
 
-lv_dtype *lv_dtype_parse(const char *text, lv_error *err)
+/* Prints dt's canonical text into dt->text; consumes dt on failure. */
+static lv_dtype *dtype_finish(lv_dtype *dt, lv_error *err)
 {
-    if (text == NULL) {
-        LVI_ERR(err, LV_ETYPE, "dtype text is NULL");
+    lvi_str b = {0};
+    put_type(&b, dt, false);
+    if ((dt->text = lvi_str_take(&b)) == NULL) {
+        lv_dtype_free(dt);
+        return LVI_NOMEM(err);
+    }
+    return dt;
+}
+
+lv_dtype *lv_dtype_new(char kind, char byteorder, int64_t itemsize,
+                       lv_error *err)
+{
+    int why = lvi_dtype_size_check(kind, itemsize);
+    if (why != 0 || byteorder == '\0' || !strchr("<>=|", byteorder)) {
+        LVI_ERR(err, LV_ETYPE, "data type of kind '%c', byte order '%c' and "
+                "itemsize %lld is %s", kind ? kind : '?',
+                byteorder ? byteorder : '?', (long long)itemsize,
+                why == 2 ? LVI_DTYPE_LONG_DOUBLE : "not understood");
         return NULL;
     }
-    parser p = {.s = text, .err = err};
-    char kind, order;
-    int64_t size;
-    int rc;
-    skip_ws(&p);
-    if (text[p.pos] == '[') {
-        kind = 'V';
-        order = '|';
-        rc = record(&p, &size);
-    } else {
-        char t[64];
-        size_t n = strlen(text + p.pos);
-        while (n > 0 && isspace((unsigned char)text[p.pos + n - 1]))
-            n--;
-        if (n >= sizeof t)
-            n = sizeof t - 1;
-        memcpy(t, text + p.pos, n);
-        t[n] = '\0';
-        p.pos = strlen(text);
-        rc = simple_type(&p, t, &kind, &order, &size);
-        if (rc == LV_OK)
-            lvi_str_printf(&p.out, "%c%c%lld", order, kind, (long long)size);
+    if (itemsize == 1 || strchr("bSV", kind))
+        byteorder = '|';
+    else if (byteorder == '=' || byteorder == '|')
+        byteorder = lvi_native_order();
+    lv_dtype *dt = dtype_alloc(kind, byteorder, itemsize, err);
+    return dt ? dtype_finish(dt, err) : NULL;
+}
+
+/* Names compared as byte strings, for finding duplicates. */
+static int name_cmp(const void *a, const void *b)
+{
+    const lv_field *x = *(const lv_field *const *)a;
+    const lv_field *y = *(const lv_field *const *)b;
+    size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
+    int c = memcmp(x->name, y->name, n);
+    return c ? c : (x->name_len > y->name_len) - (x->name_len < y->name_len);
+}
+
+/* LV_OK when no two fields share a name (NumPy refuses duplicates). */
+static int check_unique(int n, const lv_field *fields, lv_error *err)
+{
+    if (n < 2)
+        return LV_OK;
+    const lv_field **order = lvi_malloc((size_t)n * sizeof *order);
+    if (order == NULL)
+        return LVI_ERR(err, LV_ENOMEM, "out of memory");
+    for (int k = 0; k < n; k++)
+        order[k] = &fields[k];
+    qsort(order, (size_t)n, sizeof *order, name_cmp);
+    int rc = LV_OK;
+    for (int k = 1; k < n && rc == LV_OK; k++)
+        if (name_cmp(&order[k - 1], &order[k]) == 0)
+            rc = LVI_ERR(err, LV_ETYPE, "record: a field name appears twice "
+                         "('%.60s')", order[k]->name);
+    free(order);
+    return rc;
+}
+
+/* Checks field f against the end of the previous field; sets *end. */
+static int check_field(const lv_field *f, int64_t *end, int64_t itemsize,
+                       lv_error *err)
+{
+    uint32_t cp;
+    const unsigned char *s = (const unsigned char *)f->name;
+    if (f->name == NULL || f->name_len == 0 || f->type == NULL)
+        return LVI_ERR(err, LV_ETYPE, "record: a field has no name or no type");
+    for (size_t k = 0, step; k < f->name_len; k += step)
+        if ((step = utf8_next(s + k, f->name_len - k, &cp)) == 0)
+            return LVI_ERR(err, LV_ETYPE, "record: field name is not UTF-8");
+    if (f->ndim < 0 || f->ndim > LV_MAXDIMS)
+        return LVI_ERR(err, LV_ETYPE, "record: field '%.60s' has a sub-array "
+                       "of %d dimensions (at most %d)", f->name, f->ndim, LV_MAXDIMS);
+    int64_t bytes = f->type->itemsize;
+    for (int k = 0; k < f->ndim; k++)
+        if (f->shape[k] < 0 || lvi_mul(bytes, f->shape[k], &bytes) ||
+            bytes > LVI_DTYPE_MAX_BYTES)
+            return LVI_ERR(err, LV_ETYPE, "record: field '%.60s' has a bad "
+                           "sub-array shape", f->name);
+    if (f->offset < *end || f->offset > itemsize || bytes > itemsize - f->offset)
+        return LVI_ERR(err, LV_ETYPE, "record: field '%.60s' at offset %lld "
+                       "overlaps another field, comes out of order or ends past "
+                       "the itemsize %lld (such records are not supported)",
+                       f->name, (long long)f->offset, (long long)itemsize);
+    *end = f->offset + bytes;
+    return LV_OK;
+}
+
+static int check_record(int n, const lv_field *fields, int64_t itemsize,
+                        int *depth, lv_error *err)
+{
+    int64_t end = 0;
+    if (n < 0 || (n > 0 && fields == NULL))
+        return LVI_ERR(err, LV_ETYPE, "record: %d fields", n);
+    if (itemsize < 1 || itemsize > LVI_DTYPE_MAX_BYTES)
+        return LVI_ERR(err, LV_ETYPE, "record: itemsize %lld is not in [1, "
+                       "2**30]", (long long)itemsize);
+    *depth = 1;
+    for (int k = 0; k < n; k++) {
+        int rc = check_field(&fields[k], &end, itemsize, err);
+        if (rc != LV_OK)
+            return rc;
+        if (fields[k].type->depth + 1 > *depth)
+            *depth = fields[k].type->depth + 1;
     }
-    skip_ws(&p);
-    if (rc == LV_OK && text[p.pos] != '\0')
-        rc = fail(&p, "text: unexpected characters after the type");
-    if (rc != LV_OK) {
-        free(lvi_str_take(&p.out));
+    if (*depth > LVI_DTYPE_MAX_DEPTH)
+        return LVI_ERR(err, LV_ELIMIT, "dtype records nest deeper than %d",
+                       LVI_DTYPE_MAX_DEPTH);
+    return check_unique(n, fields, err);
+}
+
+/* Copies field f into *dst: its name (NUL-terminated) and a type ref. */
+static bool copy_field(lv_field *dst, const lv_field *f)
+{
+    char *name = lvi_malloc(f->name_len + 1);
+    if (name == NULL)
+        return false;
+    memcpy(name, f->name, f->name_len);
+    name[f->name_len] = '\0';
+    *dst = *f;
+    dst->name = name;
+    dst->type = lv_dtype_ref(f->type);
+    return true;
+}
+
+lv_dtype *lv_dtype_record(int nfields, const lv_field *fields,
+                          int64_t itemsize, lv_error *err)
+{
+    int depth = 1;
+    if (check_record(nfields, fields, itemsize, &depth, err) != LV_OK)
         return NULL;
+    lv_dtype *dt = dtype_alloc('V', '|', itemsize, err);
+    if (dt == NULL)
+        return NULL;
+    dt->depth = depth;
+    dt->fields = lvi_calloc((size_t)nfields + 1, sizeof *dt->fields);
+    if (dt->fields == NULL) {
+        lv_dtype_free(dt);
+        return LVI_NOMEM(err);
     }
-    return dtype_make(kind, order, size, lvi_str_take(&p.out), err);
+    for (int k = 0; k < nfields; k++, dt->nfields++)
+        if (!copy_field(&dt->fields[k], &fields[k])) {
+            lv_dtype_free(dt);
+            return LVI_NOMEM(err);
+        }
+    return dtype_finish(dt, err);
 }
 
 lv_dtype *lv_dtype_ref(const lv_dtype *dt)
@@ -372,6 +331,11 @@ void lv_dtype_free(lv_dtype *dt)
 {
     if (dt == NULL || atomic_fetch_sub(&dt->refcnt, 1) != 1)
         return;
+    for (int k = 0; k < dt->nfields; k++) {
+        free((char *)dt->fields[k].name);
+        lv_dtype_free((lv_dtype *)dt->fields[k].type);
+    }
+    free(dt->fields);
     free(dt->text);
     free(dt);
 }
@@ -380,6 +344,12 @@ int64_t lv_dtype_itemsize(const lv_dtype *dt) { return dt->itemsize; }
 char lv_dtype_kind(const lv_dtype *dt) { return dt->kind; }
 char lv_dtype_byteorder(const lv_dtype *dt) { return dt->byteorder; }
 const char *lv_dtype_str(const lv_dtype *dt) { return dt->text; }
+int lv_dtype_nfields(const lv_dtype *dt) { return dt->nfields; }
+
+const lv_field *lv_dtype_field(const lv_dtype *dt, int k)
+{
+    return k >= 0 && k < dt->nfields ? &dt->fields[k] : NULL;
+}
 
 bool lv_dtype_equal(const lv_dtype *a, const lv_dtype *b)
 {

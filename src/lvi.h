@@ -108,11 +108,24 @@ static inline char lvi_native_order(void)
 
 struct lv_dtype {
     atomic_long refcnt;
-    char kind;       /* b i u f c V */
+    char kind;       /* b i u f c S U V */
     char byteorder;  /* < > | */
     int64_t itemsize;
-    char *text;      /* canonical text */
+    char *text;      /* canonical text (dtype.c) */
+    int nfields;     /* records: named fields, by offset (dtype.c) */
+    lv_field *fields;
+    int depth;       /* records nested inside (0 for simple types) */
 };
+
+#define LVI_DTYPE_MAX_DEPTH 16       /* records nested deepest */
+#define LVI_DTYPE_MAX_BYTES (1 << 30) /* largest itemsize */
+
+/* Why kind and itemsize fail as a simple type: 0 they are fine, 1 NumPy
+ * has no such type, 2 NumPy has it but lazyview does not (long double). */
+LVI_HIDDEN int lvi_dtype_size_check(char kind, int64_t itemsize);
+#define LVI_DTYPE_LONG_DOUBLE "not supported (long double: its bytes mean " \
+    "different numbers on different machines, so specs and scripts could " \
+    "not carry it)"
 
 /* --------------------------------------------------------------- sources */
 
@@ -155,6 +168,9 @@ LVI_HIDDEN void lvi_range_fill(const lv_view *v, int64_t pos, int64_t step,
                                int64_t count, char *out);
 /* LV_OK if a file source still holds all its bytes (always for others). */
 LVI_HIDDEN int lvi_source_check(const lv_source *src, lv_error *err);
+/* The LV_EOS error for a SIGBUS at addr while reading src (guard.h). */
+LVI_HIDDEN int lvi_source_fault(const lv_source *src, const char *addr,
+                                lv_error *err);
 
 /* ---------------------------------------------------------------- tables */
 
@@ -430,6 +446,8 @@ struct lvi_op {
     bool has_strides;
     char order;             /* source (contiguous order), reshape */
     int64_t offset;         /* source */
+    bool pages;             /* source made by lv_view_pages (pages.c) ... */
+    int64_t pages_series;   /* ... its TIFF series, or -1: no spec form */
     int axes[LV_MAXDIMS];   /* transpose, flip (naxes in ndim; -1 = all) */
     int axis;               /* reinterpret */
     int nitems;             /* index */

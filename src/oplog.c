@@ -51,6 +51,7 @@ void lvi_op_free(lvi_op *op)
 const lvi_op *lvi_view_op(const lv_view *v, int k)
 {
     const lvi_op *op = v->op;
+    LVI_ASSERT(k >= 0 && k <= (v->nops > 0 ? v->nops : 0));
     for (int n = v->nops; op != NULL && n > k; n--)
         op = op->parent;
     return op;

@@ -237,6 +237,10 @@ void lvi_range_fill(const lv_view *v, int64_t pos, int64_t step, int64_t count,
     const lvi_range *r = &v->src->range;
     const lv_dtype *dt = v->dtype;
     int64_t size = dt->itemsize;
+    /* every position asked for lies in the range (the stage invariant) */
+    LVI_ASSERT(count == 0 || (pos >= 0 && pos < r->n));
+    LVI_ASSERT(count == 0 || (pos + (count - 1) * step >= 0 &&
+                              pos + (count - 1) * step < r->n));
     for (int64_t i = 0; i < count; i++, pos += step, out += size) {
         if (r->linspace) {
             double y = linspace_value(r, pos);

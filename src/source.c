@@ -5,9 +5,11 @@
  * (memory) or unmaps (file) exactly once.  File sources map the requested
  * region read-only or shared read-write; the mapping starts at the page
  * boundary below the offset and data points at the offset itself.  A file
- * that shrinks after it was mapped would make later reads fault (SIGBUS):
- * the block accessor re-checks the file size (through the descriptor kept
- * open) before it reads (see block.c); ndarrays over the mapping cannot be
+ * that shrinks after it was mapped makes reads past its new end fault
+ * (SIGBUS): the block accessor re-checks the file size (through the
+ * descriptor kept open) before it reads, and copies under a guard that
+ * turns a SIGBUS during the copy into an error (guard.c, block.c);
+ * lvi_source_fault words that error.  ndarrays over the mapping cannot be
  * protected that way, exactly as with numpy.memmap.
  */
 #define _GNU_SOURCE
@@ -199,6 +201,23 @@ int lvi_source_check(const lv_source *src, lv_error *err)
                        (long long)st.st_size,
                        (long long)(src->file_offset + src->nbytes));
     return LV_OK;
+}
+
+int lvi_source_fault(const lv_source *src, const char *addr, lv_error *err)
+{
+    long long at = (long long)(addr - src->data);
+    if (src->kind != LV_SOURCE_FILE)
+        return LVI_ERR(err, LV_EOS, "reading byte %lld of the source memory "
+                       "faulted (SIGBUS): a file mapped behind the buffer has "
+                       "probably shrunk; refusing to read", at);
+    int rc = lvi_source_check(src, err);
+    if (rc != LV_OK)
+        return rc; /* "shrank to N bytes", with the size it has now */
+    return LVI_ERR(err, LV_EOS, "file '%s' shrank while it was being read "
+                   "(reading byte %lld faulted), though it has its %lld bytes "
+                   "again; refusing to read", src->path,
+                   (long long)src->file_offset + at,
+                   (long long)(src->file_offset + src->nbytes));
 }
 
 int lv_source_range_info(const lv_source *src, lv_range_info *out,

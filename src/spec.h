@@ -63,6 +63,7 @@ typedef struct spec_value {
     int64_t i;                  /* INT, BOOL */
     double f;                   /* FLOAT */
     char *s;                    /* STR (owned unless borrowed) */
+    size_t slen;                /* STR: bytes in s (a NUL may be among them) */
     struct spec_value *items;   /* LIST, TUPLE (owned unless borrowed) */
     int n;
     bool borrowed;              /* s and items belong to a binding */
@@ -86,6 +87,8 @@ typedef struct spec_parser {
     const lv_spec_buffer *buffers;
     int nbuffers;
     const char *base_dir;   /* relative open_raw paths start here (or NULL) */
+    lv_open_tiff_fn open_tiff; /* the caller's TIFF reader (or NULL) */
+    void *open_tiff_ctx;
     spec_binding *binds;
     int nbinds, capbinds;   /* grown geometrically: specs may bind a lot */
     lv_error *err;

@@ -90,10 +90,13 @@ static int want_shape(parser *ps, const value *v, const char *what, int64_t *out
     return v->n;
 }
 
+/* A string that becomes a C string (a path, an order, a dtype): no NUL. */
 static int want_str(parser *ps, const value *v, const char *what, const char **out)
 {
     if (v->kind != V_STR)
         return lvi_spec_fail(ps, v->at, "expected a string for %s", what);
+    if (strlen(v->s) != v->slen)
+        return lvi_spec_fail(ps, v->at, "%s cannot hold a NUL character", what);
     *out = v->s;
     return LV_OK;
 }
@@ -115,7 +118,8 @@ static int want_order(parser *ps, const value *v, char *out)
 #define RECORD_MAX_TEXT (1 << 20) /* longest record dtype text built */
 
 /* Writes v, a record list or one of its parts, as the descr text that
- * lv_dtype_parse reads (strings in single quotes, ' and \ escaped).
+ * lv_dtype_parse reads (strings in single quotes; quote, backslash and NUL
+ * escaped).
  * Bounded in depth and length: through bindings a list may be shared many
  * times over (`b = [a, a]`). */
 static int record_text(parser *ps, const value *v, lvi_str *b, int depth)
@@ -127,8 +131,11 @@ static int record_text(parser *ps, const value *v, lvi_str *b, int depth)
         lvi_str_printf(b, "%lld", (long long)v->i);
     } else if (v->kind == V_STR) {
         lvi_str_printf(b, "'");
-        for (const char *c = v->s; *c; c++)
-            lvi_str_printf(b, *c == '\'' || *c == '\\' ? "\\%c" : "%c", *c);
+        for (size_t k = 0; k < v->slen; k++) {
+            char c = v->s[k];
+            lvi_str_printf(b, c == '\0' ? "\\x00" : c == '\'' || c == '\\'
+                           ? "\\%c" : "%c", c);
+        }
         lvi_str_printf(b, "'");
     } else if (v->kind == V_LIST || v->kind == V_TUPLE) {
         lvi_str_printf(b, v->kind == V_LIST ? "[" : "(");
@@ -151,8 +158,11 @@ static lv_dtype *want_dtype(parser *ps, const value *v)
 {
     lv_error e;
     lv_dtype *dt = NULL;
+    const char *s = "";
     if (v->kind == V_STR) {
-        dt = lv_dtype_parse(v->s, &e);
+        if (want_str(ps, v, "a dtype", &s) != LV_OK)
+            return NULL;
+        dt = lv_dtype_parse(s, &e);
     } else if (v->kind == V_LIST) {
         lvi_str b = {0};
         if (record_text(ps, v, &b, 0) != LV_OK) {
@@ -199,6 +209,21 @@ static int make_view(parser *ps, const spec_token *fn, const char *op,
     return LV_OK;
 }
 
+/* path joined to the spec's folder when relative (caller frees), or NULL
+ * to use path as it is. */
+/* path taken from the spec's folder (base_dir) into *out (caller frees;
+ * NULL when path is used as written).  LV_OK or LV_ENOMEM (reported). */
+static int join_path(parser *ps, const char *path, char **out)
+{
+    lvi_str b = {0};
+    *out = NULL;
+    if (ps->base_dir == NULL || path[0] == '/')
+        return LV_OK;
+    lvi_str_printf(&b, "%s/%s", ps->base_dir, path);
+    *out = lvi_str_take(&b);
+    return *out ? LV_OK : LVI_ERR(ps->err, LV_ENOMEM, "out of memory");
+}
+
 static int src_open_raw(parser *ps, const spec_token *fn, arg *a, int n, value *out)
 {
     static const char *const names[] = {"path", "dtype", "shape", "order",
@@ -226,20 +251,51 @@ static int src_open_raw(parser *ps, const spec_token *fn, arg *a, int n, value *
         lv_dtype_free(dt);
         return lvi_spec_fail(ps, p[2]->at, "%s", "shape is negative or too large");
     }
-    lvi_str joined = {0};
-    if (ps->base_dir && path[0] != '/')
-        lvi_str_printf(&joined, "%s/%s", ps->base_dir, path);
-    if (joined.failed) {
+    char *joined;
+    if (join_path(ps, path, &joined) != LV_OK) {
         lv_dtype_free(dt);
-        return LVI_ERR(ps->err, LV_ENOMEM, "out of memory");
+        return LV_ENOMEM;
     }
-    lv_source *src = lv_source_file(joined.s ? joined.s : path, offset, nbytes,
+    lv_source *src = lv_source_file(joined ? joined : path, offset, nbytes,
                                     mode[1] == '+', &e);
-    free(joined.s);
+    free(joined);
     lv_view *v = src ? lv_view_new(src, dt, ndim, shape, NULL, order, 0, &e) : NULL;
     lv_source_free(src);
     lv_dtype_free(dt);
     return make_view(ps, fn, "open_raw", v, &e, out);
+}
+
+/* open_tiff(path, series=0, mode="r"): the caller's TIFF reader builds it
+ * (lv_spec_opts.open_tiff); the core reads no TIFF itself. */
+static int src_open_tiff(parser *ps, const spec_token *fn, arg *a, int n, value *out)
+{
+    static const char *const names[] = {"path", "series", "mode", NULL};
+    value *p[3];
+    const char *path = "", *mode = "r";
+    int64_t series = 0;
+    if (bind(ps, fn, a, n, names, 1, 1, p) != LV_OK ||
+        want_str(ps, p[0], "path", &path) != LV_OK ||
+        (p[1] && lvi_spec_want_int(ps, p[1], "series", &series) != LV_OK) ||
+        (p[2] && want_str(ps, p[2], "mode", &mode) != LV_OK))
+        return LV_ESPEC;
+    if (strcmp(mode, "r") != 0 && strcmp(mode, "r+") != 0)
+        return lvi_spec_fail(ps, p[2]->at, "%s", "mode must be \"r\" or \"r+\"");
+    if (series < 0)
+        return lvi_spec_fail(ps, p[1]->at, "%s", "series must be 0 or more");
+    if (ps->open_tiff == NULL)
+        return lvi_spec_fail(ps, fn, "%s", "open_tiff needs a TIFF reader, and "
+                             "none was supplied (lv_spec_opts.open_tiff; the "
+                             "Python package supplies one)");
+    lv_error e = {0};
+    char *joined;
+    if (join_path(ps, path, &joined) != LV_OK)
+        return LV_ENOMEM;
+    lv_view *v = ps->open_tiff(ps->open_tiff_ctx, joined ? joined : path, series,
+                               mode[1] == '+', &e);
+    free(joined);
+    if (v == NULL && e.code == LV_OK)
+        LVI_ERR(&e, LV_EVALUE, "the TIFF reader failed without saying why");
+    return make_view(ps, fn, "open_tiff", v, &e, out);
 }
 
 static int src_from_buffer(parser *ps, const spec_token *fn, arg *a, int n, value *out)
@@ -351,6 +407,7 @@ static int src_float(parser *ps, const spec_token *fn, arg *a, int n, value *out
 
 static const struct { const char *name; lvi_spec_source_fn fn; } SOURCES[] = {
     {"open_raw", src_open_raw}, {"from_buffer", src_from_buffer},
+    {"open_tiff", src_open_tiff},
     {"arange", src_arange}, {"linspace", src_linspace}, {"float", src_float},
 };
 

@@ -2,15 +2,16 @@
  * spec_lex.c — the spec language's tokeniser.
  *
  * Python's lexical rules, cut down: names, decimal/hex/octal/binary ints
- * with underscores, floats, quoted strings with the usual escapes, the
+ * with underscores, floats, quoted strings with Python's escapes, the
  * punctuation the grammar needs, '#' comments.  Inside brackets newlines
  * are ignored (implicit line joining), so a chain may span lines inside
  * parentheses exactly as in Python.  Every token keeps its line, column and
  * byte span so that errors can quote the text.  Strings decode as Python
  * decodes a str and encode it as UTF-8 (so "\xe9" is the two bytes of 'é');
- * they can never hold a NUL byte, since every string ends up as a C string
- * (a path, a dtype).  Columns count bytes.  Also here: the errors located
- * at a token, which the lexer, the parser and the calls all report.
+ * a NUL is kept (record field names may hold one) and refused where a string
+ * becomes a C string (a path, a dtype: spec_call.c).  Columns count bytes.
+ * Also here: the errors located at a token, which the lexer, the parser and
+ * the calls all report.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -197,18 +198,45 @@ static int hexval(char c)
     return isdigit((unsigned char)c) ? c - '0' : tolower((unsigned char)c) - 'a' + 10;
 }
 
-/* Appends code point cp (< 0x800) encoded as UTF-8, as Python encodes a str. */
+/* Appends code point cp (not a surrogate) encoded as UTF-8, as Python
+ * encodes a str. */
 static void put_code_point(lvi_str *out, unsigned cp)
 {
     if (cp < 0x80)
         lvi_str_printf(out, "%c", (char)cp);
-    else
+    else if (cp < 0x800)
         lvi_str_printf(out, "%c%c", (char)(0xc0 | cp >> 6), (char)(0x80 | (cp & 0x3f)));
+    else if (cp < 0x10000)
+        lvi_str_printf(out, "%c%c%c", (char)(0xe0 | cp >> 12),
+                       (char)(0x80 | (cp >> 6 & 0x3f)), (char)(0x80 | (cp & 0x3f)));
+    else
+        lvi_str_printf(out, "%c%c%c%c", (char)(0xf0 | cp >> 18),
+                       (char)(0x80 | (cp >> 12 & 0x3f)),
+                       (char)(0x80 | (cp >> 6 & 0x3f)), (char)(0x80 | (cp & 0x3f)));
+}
+
+/* \uHHHH or \UHHHHHHHH at s (left bytes): the code point's digits
+ * consumed, or 0 when malformed or not a character UTF-8 can hold. */
+static int unicode_escape(const char *s, size_t left, unsigned *cp)
+{
+    int n = s[0] == 'u' ? 4 : 8;
+    unsigned long v = 0;
+    if (left < (size_t)n + 1)
+        return 0;
+    for (int k = 1; k <= n; k++) {
+        if (!isxdigit((unsigned char)s[k]))
+            return 0;
+        v = v * 16 + (unsigned)hexval(s[k]);
+    }
+    if (v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+        return 0;
+    *cp = (unsigned)v;
+    return n + 1;
 }
 
 /* Decodes one escape after a backslash into out (Python's rules: simple
- * escapes, \xHH, octal \ooo); returns the bytes consumed, -1 for an
- * unknown escape, -2 for one that makes a NUL. */
+ * escapes, \xHH, \uHHHH, \UHHHHHHHH, octal \ooo); returns the bytes
+ * consumed, or -1 for an unknown escape. */
 static int lex_escape(lexer *lx, lvi_str *out)
 {
     const char *s = lx->s + lx->pos;
@@ -227,12 +255,13 @@ static int lex_escape(lexer *lx, lvi_str *out)
         cp = (unsigned)(hexval(s[1]) * 16 + hexval(s[2]));
         n = 3;
     }
+    if (left > 0 && (s[0] == 'u' || s[0] == 'U') &&
+        (n = unicode_escape(s, left, &cp)) == 0)
+        return -1;
     while (n < 3 && (size_t)n < left && s[n] >= '0' && s[n] <= '7')
         cp = cp * 8 + (unsigned)(s[n++] - '0');
     if (n == 0)
         return -1;
-    if (cp == 0)
-        return -2;
     put_code_point(out, cp);
     return n;
 }
@@ -255,8 +284,7 @@ static int lex_string(lexer *lx)
         int n = lex_escape(lx, &out);
         if (n < 0) {
             free(lvi_str_take(&out));
-            return lex_fail(lx, start, n == -1 ? "unknown escape in string"
-                            : "a string cannot hold a NUL character");
+            return lex_fail(lx, start, "unknown escape in string");
         }
         advance(lx, (size_t)n);
     }
@@ -380,15 +408,33 @@ static int lex_one(lexer *lx)
     return lex_punct(lx);
 }
 
-/* Reports the NUL byte at text[off] at its own line and column. */
-static int lex_nul(lexer *lx, size_t off)
+/* Moves to text[off], counting lines and columns. */
+static void walk_to(lexer *lx, size_t off)
 {
     for (; lx->pos < off; lx->pos++) {
         lx->col = lx->s[lx->pos] == '\n' ? 1 : lx->col + 1;
         lx->line += lx->s[lx->pos] == '\n';
     }
+}
+
+/* Reports the NUL byte at text[off] at its own line and column. */
+static int lex_nul(lexer *lx, size_t off)
+{
+    walk_to(lx, off);
     advance(lx, 1);
     return lex_fail(lx, off, "NUL byte in the spec");
+}
+
+/* Reports a spec over the size limit at the first byte past it (a located
+ * LV_ELIMIT, so that callers report it like any other spec error). */
+static int lex_too_long(lexer *lx)
+{
+    char what[96];
+    snprintf(what, sizeof what, "the spec is %zu bytes; at most %d are "
+             "accepted", lx->len, LV_SPEC_MAX_BYTES);
+    walk_to(lx, LV_SPEC_MAX_BYTES);
+    advance(lx, 1);
+    return lex_fail_code(lx, LV_SPEC_MAX_BYTES, LV_ELIMIT, what);
 }
 
 /* Python's message for a bracket left open at the end: at the bracket. */
@@ -404,8 +450,7 @@ int lvi_spec_lex(const char *text, size_t len, spec_tokens *toks, lv_error *err)
     lexer lx = {.s = text, .len = len, .line = 1, .col = 1, .toks = toks,
                 .err = err, .text = text};
     if (len > LV_SPEC_MAX_BYTES)
-        return LVI_ERR(err, LV_ELIMIT, "spec is %zu bytes; at most %d are "
-                       "accepted", len, LV_SPEC_MAX_BYTES);
+        return lex_too_long(&lx);
     const char *nul = memchr(text, '\0', len);
     if (nul)
         return lex_nul(&lx, (size_t)(nul - text));

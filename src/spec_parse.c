@@ -166,8 +166,10 @@ static int parse_primary(parser *ps, value *out)
     case TK_STRING:
         next(ps);
         out->kind = V_STR;
-        if ((out->s = lvi_strdup(t->sval)) == NULL)
+        if ((out->s = lvi_malloc(t->slen + 1)) == NULL)
             return LVI_ERR(ps->err, LV_ENOMEM, "out of memory");
+        memcpy(out->s, t->sval, t->slen + 1);
+        out->slen = t->slen;
         break;
     case TK_LPAREN: return parse_group(ps, out, TK_RPAREN);
     case TK_LBRACK: return parse_group(ps, out, TK_RBRACK);
@@ -567,8 +569,20 @@ lv_view *lv_spec_parse_at(const char *text, size_t len, const char *base_dir,
                           const lv_spec_buffer *buffers, int nbuffers,
                           lv_error *err)
 {
-    parser ps = {.text = text, .buffers = buffers, .nbuffers = nbuffers,
-                 .base_dir = base_dir, .err = err};
+    lv_spec_opts o = {.base_dir = base_dir, .buffers = buffers,
+                      .nbuffers = nbuffers};
+    return lv_spec_parse_opts(text, len, &o, err);
+}
+
+lv_view *lv_spec_parse_opts(const char *text, size_t len,
+                            const lv_spec_opts *opts, lv_error *err)
+{
+    static const lv_spec_opts none;
+    opts = opts ? opts : &none;
+    parser ps = {.text = text, .buffers = opts->buffers,
+                 .nbuffers = opts->nbuffers, .base_dir = opts->base_dir,
+                 .open_tiff = opts->open_tiff,
+                 .open_tiff_ctx = opts->open_tiff_ctx, .err = err};
     value last = {0};
     const spec_token *last_at = NULL;
     int rc = text ? lvi_spec_lex(text, len, &ps.toks, err)

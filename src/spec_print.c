@@ -86,6 +86,25 @@ static void range_source(lvi_str *b, const lvi_range *r, const lvi_op *op)
     lvi_str_printf(b, ")");
 }
 
+/* open_tiff(path, series=k, mode=...): a paged view re-reads its TIFF. */
+static int pages_source(lvi_str *b, const lv_source *src, const lvi_op *op,
+                        lv_error *err)
+{
+    if (src->kind != LV_SOURCE_FILE || op->pages_series < 0)
+        return LVI_ERR(err, LV_EVALUE, "this view's pages were not read from a "
+                       "TIFF file, and a spec has no other form for them");
+    if (!utf8_valid(src->path))
+        return LVI_ERR(err, LV_EVALUE, "the file path is not valid UTF-8, which "
+                       "a spec (hence a pickle or a script) cannot write; rename "
+                       "the file");
+    lvi_str_printf(b, "open_tiff(");
+    lvi_spec_quote(b, src->path);
+    if (op->pages_series)
+        lvi_str_printf(b, ", series=%lld", (long long)op->pages_series);
+    lvi_str_printf(b, src->writable ? ", mode=\"r+\")" : ")");
+    return LV_OK;
+}
+
 static int source(lvi_str *b, const lv_view *v, const lvi_op *op, lv_error *err)
 {
     const lv_source *src = v->src;
@@ -94,6 +113,8 @@ static int source(lvi_str *b, const lv_view *v, const lvi_op *op, lv_error *err)
         range_source(b, &src->range, op);
         return LV_OK;
     }
+    if (op->pages)
+        return pages_source(b, src, op, err);
     if (file && (op->has_strides || op->offset != 0))
         return LVI_ERR(err, LV_EVALUE, "this view's file source has explicit "
                        "strides or an offset inside the mapping, which a spec "

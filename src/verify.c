@@ -81,6 +81,10 @@ int lvi_for_each_piece(const lvi_stage *stages, int n, const lvi_box *box,
                        long budget, lvi_piece_fn fn, void *ctx)
 {
     box_stack st = {0};
+    LVI_ASSERT(n >= 1 && box->ndim == stages[0].ndim);
+    for (int e = 0; e < box->ndim; e++)
+        LVI_ASSERT(box->start[e] >= 0 && box->ext[e] >= 0 &&
+                   box->start[e] + box->ext[e] <= stages[0].ax[e].n);
     int rc = push_box(&st, box) ? LVI_PIECES_OK : LVI_PIECES_NOMEM;
     while (rc == LVI_PIECES_OK && st.n > 0) {
         lvi_box b = st.b[--st.n], lo, hi;

@@ -70,6 +70,9 @@ lv_view *lvi_view_clone(const lv_view *v, lv_error *err)
 lv_view *lvi_view_clone_affine(const lv_view *v, int64_t offset,
                                const int64_t *strides, lv_error *err)
 {
+    /* the caller proved the map affine: it agrees at element 0 */
+    LVI_ASSERT(v->size == 0 || lvi_view_eval(v, (const int64_t[LV_MAXDIMS]){0})
+                                   == offset);
     lv_view *c = lvi_view_alloc(v->src, v->dtype, 1, err);
     if (c == NULL)
         return NULL;

@@ -9,18 +9,21 @@ The C extension ``lazyview._core`` holds the view type and its analysis;
 this package adds the Python-level pieces (dask, specs, scripts, napari).
 """
 from ._core import MAXDIMS, NotStridedError, Plan, SpecError, __version__
-from ._view import View, asarray
+from ._view import View, asarray, parse
 
 from_buffer = View.from_buffer
 from_array = View.from_array
 open_raw = View.open_raw
 arange = View.arange
 linspace = View.linspace
-parse = View.parse
 
 __all__ = ["View", "Plan", "NotStridedError", "SpecError", "from_buffer",
-           "from_array", "open_raw", "arange", "linspace", "asarray", "parse",
-           "multiscale", "MAXDIMS", "__version__"]
+           "from_array", "open_raw", "open_tiff", "arange", "linspace",
+           "asarray", "parse", "multiscale", "to_xarray", "get_include",
+           "get_library", "MAXDIMS", "__version__"]
 
+from .tiff import open_tiff  # noqa: E402
+from ._xarray import to_xarray  # noqa: E402
+from ._paths import get_include, get_library  # noqa: E402
 from .multiscale import multiscale  # noqa: E402
 from .export import to_zarr  # noqa: E402  (issue 13: OME-Zarr export)

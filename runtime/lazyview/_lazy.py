@@ -36,7 +36,7 @@ import numpy as np
 from dask.highlevelgraph import HighLevelGraph, Layer, MaterializedLayer
 from dask.base import tokenize
 
-from . import _core
+from . import _args, _core
 
 try:  # dask >= 2024.12 describes tasks as objects; older dask, as tuples
     from dask._task_spec import Task
@@ -62,31 +62,15 @@ def bulk_target(nbytes):
     return max(1, min(limit, max(BULK_FLOOR, per_core)))
 
 
-def _check_chunks(shape, chunks):
-    """ValueError for chunk sizes dask would only choke on later: a size
-    per axis (an int) that is 0 or negative other than -1 (whole axis)."""
-    if isinstance(chunks, (int, np.integer)) and not isinstance(chunks, bool):
-        chunks = (chunks,) * len(shape)
-    if isinstance(chunks, (tuple, list)):
-        for axis, c in enumerate(chunks):
-            if isinstance(c, (int, np.integer)) and not isinstance(c, bool) \
-                    and (c == 0 or c < -1):
-                raise ValueError(f"chunks {chunks!r}: chunk size {c} on axis "
-                                 f"{axis} (give a positive size, or -1 for "
-                                 "the whole axis)")
-
-
 def chunks_for(v, chunks):
     """Normalised dask chunks for view v: 'auto' or None gives bulk chunks
-    from its plan, 'tiles' napari's tiles; any dask chunk spec is accepted."""
-    from dask.array.core import normalize_chunks
+    from its plan, 'tiles' napari's tiles; any dask chunk spec is accepted
+    (and checked: lazyview._args)."""
     if chunks is None or (isinstance(chunks, str) and chunks == "auto"):
         chunks = v.plan.chunks(bulk_target(v.nbytes))
     elif isinstance(chunks, str) and chunks == "tiles":
         chunks = auto_chunks(v.shape)
-    else:
-        _check_chunks(v.shape, chunks)
-    return normalize_chunks(chunks, tuple(v.shape), dtype=v.dtype)
+    return _args.chunks(v.shape, chunks, v.dtype)
 
 
 def _starts(chunks):

@@ -96,6 +96,9 @@ def _tile_shape(chunks, shape):
     """One positive tile edge per axis from an int or a tuple of ints."""
     if isinstance(chunks, (int, np.integer)) and not isinstance(chunks, bool):
         chunks = (chunks,) * len(shape)
+    if not isinstance(chunks, (tuple, list)):
+        raise TypeError(f"chunks must be an int or one tile edge per axis, not "
+                        f"{type(chunks).__name__}")
     chunks = tuple(chunks)
     if len(chunks) != len(shape) or not all(
             isinstance(c, (int, np.integer)) and not isinstance(c, bool)

@@ -45,6 +45,25 @@ class View(_core.View):
         from . import _lazy
         return _lazy.to_dask(self, chunks, name=name)
 
+    def compute(self, threads=None, *, progress=None):
+        """All elements in a new C-contiguous ndarray: an explicit copy (the
+        only one lazyview makes), filled in C by `threads` threads (default:
+        all CPUs) with the GIL released.
+
+        Ctrl-C stops it within a fraction of a second (KeyboardInterrupt):
+        the work runs in slabs of about 20 ms and signals are checked
+        between them.  progress=None shows a bar (tqdm) on a terminal once
+        the job has run for a second; False never; True always.
+
+        >>> import lazyview as lv
+        >>> lv.arange(6).reshape((2, 3), order='F').compute()
+        array([[0, 2, 4],
+               [1, 3, 5]])
+        """
+        from . import _progress
+        return super().compute(threads, progress=progress,
+                               bar=_progress.compute_bar)
+
     def to_dask_array(self):
         """``dask.array.asarray(v)`` calls this: the same as ``to_dask()``."""
         return self.to_dask()
@@ -83,10 +102,26 @@ class View(_core.View):
         return (from_spec, (self.to_spec(),))
 
 
+def parse(text, *, base_dir=None, **buffers):
+    """Build the view a spec text describes (see docs/spec-language.md).
+
+    Buffers named in the spec's from_buffer(name, ...) calls are passed as
+    keyword arguments; relative open_raw/open_tiff paths start at base_dir
+    (default: the current folder).  Errors raise SpecError with lineno and
+    colno (an OSError for a file the system refuses).
+
+    >>> import lazyview as lv
+    >>> lv.parse("arange(12).reshape(3, 4).T[1:]").shape
+    (3, 3)
+    """
+    from .tiff import spec_opener
+    return View.parse(text, base_dir=base_dir, open_tiff=spec_opener, **buffers)
+
+
 @functools.lru_cache(maxsize=64)
 def from_spec(spec):
     """The view for a spec, rebuilt once per process (workers reuse it)."""
-    return View.parse(spec)
+    return parse(spec)
 
 
 def asarray(v, *, chunks="auto"):

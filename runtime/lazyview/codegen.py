@@ -6,25 +6,13 @@ portable in-process array (``to_dask(portable=True)``) is built by running
 that very text, so the generated script and the in-process array come from
 one recipe and one rendering and cannot disagree.
 """
-import numpy as np
-
-from . import _core
+from . import _args, _core
 
 
 def _chunk_sizes(v, chunks):
-    """Per-axis chunk sizes (the generator takes one size per axis)."""
-    if chunks is None or (isinstance(chunks, str) and chunks == "auto"):
-        return None
-    if isinstance(chunks, (int, np.integer)):
-        return (int(chunks),) * v.ndim
-    sizes = []
-    for n, c in zip(v.shape, tuple(chunks)):
-        if isinstance(c, tuple):
-            c = max(c) if c else 1
-        sizes.append(n if c in (-1, None) else int(c))
-    if len(sizes) != v.ndim:
-        raise ValueError(f"chunks {chunks!r} do not match {v.ndim} dimensions")
-    return tuple(sizes)
+    """Per-axis chunk sizes (the generator takes one size per axis); any
+    dask chunk spec whose blocks are regular, checked (lazyview._args)."""
+    return _args.chunk_sizes(v.shape, chunks, v.dtype)
 
 
 def to_script(v, *, portable=False, chunks=None, spec_name=None):

@@ -292,34 +292,24 @@ def _group_attrs(path):
 # ------------------------------------------------------------- progress
 
 class Progress:
-    """A one-line progress report on stderr, only when it is a terminal."""
+    """The house progress bar (tqdm, in bytes of level 0, on standard error)
+    when it is a terminal; nothing otherwise, or without tqdm."""
 
     def __init__(self, total, enabled, out=None):
-        self.out = out or sys.stderr
-        self.enabled = bool(enabled) and _isatty(self.out)
-        self.total, self.done = max(total, 1), 0
-        self.start = self.last = time.monotonic()
+        from ._progress import _tqdm
+        out = out or sys.stderr
+        tqdm = _tqdm() if enabled and _isatty(out) else None
+        self.bar = None if tqdm is None else tqdm(
+            total=max(total, 1), unit="B", unit_scale=True, unit_divisor=1024,
+            desc="lazyview export", file=out, leave=False)
 
     def add(self, nbytes):
-        self.done += nbytes
-        now = time.monotonic()
-        if self.enabled and now - self.last >= 0.2:
-            self.last = now
-            self._show(now)
-
-    def _show(self, now):
-        t = now - self.start
-        frac = min(self.done / self.total, 1.0)
-        eta = f", {t / frac - t:.0f} s left" if 0 < frac < 1 else ""
-        self.out.write(f"\rlazyview export: {100 * frac:3.0f}% of "
-                       f"{self.total / 2**20:.0f} MiB, {t:.1f} s{eta}   ")
-        self.out.flush()
+        if self.bar is not None:
+            self.bar.update(nbytes)
 
     def close(self):
-        if self.enabled:
-            self._show(time.monotonic())
-            self.out.write("\n")
-            self.out.flush()
+        if self.bar is not None:
+            self.bar.close()
 
 
 def _isatty(f):

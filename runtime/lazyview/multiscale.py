@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from . import _core
+from . import _args, _core
 from ._tiles import TileArray
 
 MAX_LEVEL_EDGE = 2048  # the coarsest level fits a screen tile along each axis
@@ -47,19 +47,6 @@ def factors(shape, axes, level):
         fits = 1 if n <= TILE else 2 ** math.ceil(math.log2(n / TILE))
         out.append(min(2 ** level, fits))
     return tuple(out)
-
-
-def _norm_axes(v, axes):
-    norm = []
-    for a in axes:
-        if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
-            raise TypeError(f"axes must be ints, not {a!r}")
-        if not -v.ndim <= a < v.ndim:
-            raise ValueError(f"axis {a} is out of bounds for a view of {v.ndim} dimensions")
-        norm.append(int(a) % v.ndim)
-    if len(set(norm)) != len(norm):
-        raise ValueError("repeated axis in axes")
-    return tuple(norm)
 
 
 def _mean_dtype(dt):
@@ -96,16 +83,15 @@ def multiscale(v, *, axes=(-2, -1), method="stride", max_edge=MAX_LEVEL_EDGE,
     shape (default: 512 x 512 tiles of the last two axes).
 
     >>> import lazyview as lv
-    >>> [a.shape for a in multiscale(lv.arange(10**8).reshape(10**4, 10**4))]
+    >>> [a.shape for a in lv.multiscale(lv.arange(10**8).reshape(10**4, 10**4))]
     [(10000, 10000), (5000, 5000), (2500, 2500), (1250, 1250)]
     """
     if not isinstance(v, _core.View):
         raise TypeError(f"multiscale needs a lazyview.View, not {type(v).__name__}")
-    if method not in ("stride", "mean"):
-        raise ValueError(f"method must be 'stride' or 'mean', not {method!r}")
+    method = _args.choice(method, "method", ("stride", "mean"))
     if isinstance(axes, (int, np.integer)):
         axes = (axes,)
-    axes = _norm_axes(v, axes)
+    axes = _args.axes(axes, v.ndim)
     if not axes:
         raise ValueError("multiscale needs at least one axis to halve")
     if method == "mean" and v.dtype.kind not in "biuf":

@@ -8,11 +8,22 @@ A spec may carry layer hints as plain bindings before its final view, e.g.
     colormap = "viridis"
     method = "mean"             # pyramid levels by block means
     name = "mandrill"
+    axis_labels = ("y", "x", "c")   # napari's axis names, one per axis
+    scale = (0.5, 0.5, 1)           # voxel size per axis ...
+    units = ("um", "um", "")        # ... in these units (pint names)
     img = open_raw("mandrill.raw", dtype="u1", shape=(512, 512, 3))
     img
 
-Contrast limits, when not given, come from the smallest level (its middle
-plane when there are leading axes), so opening costs a few tiles at most.
+``axis_labels``, ``scale`` and ``units`` have one entry per axis of the view
+(``units`` may also be one string for every axis); the reader drops the
+colour axis (``rgb``) and the channel axis (``channel_axis``) from them as
+napari expects.
+
+Contrast limits, when not given, come from one tile of at most 512 x 512
+elements in the middle of the coarsest stride level (strides of the view
+itself, never a mean level), so opening reads that tile and nothing more.
+Layers are named after the spec file (``seed.lzv`` -> ``seed``) everywhere:
+this reader and ``lazyview view``.
 """
 import ast
 import os
@@ -20,9 +31,12 @@ import os
 import numpy as np
 
 import lazyview as lv
+from .multiscale import MAX_LEVEL_EDGE
 
 HINTS = {"rgb": bool, "channel_axis": int, "contrast_limits": tuple,
-         "colormap": str, "method": str, "name": str}
+         "colormap": str, "method": str, "name": str, "axis_labels": tuple,
+         "scale": tuple, "units": (tuple, str)}
+LIMITS_TILE = 512  # edge of the tile contrast limits are computed from
 
 
 def spec_hints(text):
@@ -41,22 +55,57 @@ def spec_hints(text):
             except ValueError:
                 continue
             kind = HINTS[node.targets[0].id]
-            if isinstance(value, kind) or (kind is tuple and isinstance(value, list)):
-                hints[node.targets[0].id] = tuple(value) if kind is tuple else value
+            if isinstance(value, list):
+                value = tuple(value)
+            if isinstance(value, kind):
+                hints[node.targets[0].id] = value
     return hints
 
 
-def _limits(level, rgb):
-    """min/max of the smallest level's middle plane (a cheap estimate)."""
-    ndim = level.ndim - (1 if rgb else 0)
-    key = tuple(n // 2 for n in level.shape[:max(ndim - 2, 0)])
-    plane = np.asarray(level[key])
-    if plane.dtype.kind == "b":
+def layer_name(path):
+    """The layer name for a spec file: its name without the folder and .lzv."""
+    if path in (None, "-"):
+        return "stdin"
+    base = os.path.basename(str(path))
+    return base[:-4] if base.endswith(".lzv") else os.path.splitext(base)[0] or base
+
+
+def _limits_tile(v, axes):
+    """A tile of at most LIMITS_TILE^2 elements: the middle of v's coarsest
+    stride level on the image axes, the middle index of every other axis."""
+    key = []
+    for a, n in enumerate(v.shape):
+        if a not in axes:
+            key.append(n // 2)
+            continue
+        step = max(1, -(-n // MAX_LEVEL_EDGE))
+        coarse = -(-n // step)
+        start = max(0, (coarse - LIMITS_TILE) // 2) * step
+        key.append(slice(start, start + LIMITS_TILE * step, step))
+    return v[tuple(key)]
+
+
+def _limits(v, axes):
+    """min/max of one small tile of v (see _limits_tile): a cheap estimate."""
+    tile = _limits_tile(v, axes).compute(threads=1, progress=False)
+    if tile.dtype.kind == "b" or tile.size == 0:
         return (0, 1)
-    lo, hi = np.nanmin(plane), np.nanmax(plane)
+    lo, hi = np.nanmin(tile), np.nanmax(tile)
     if not np.isfinite(lo) or not np.isfinite(hi):
         return (0, 1)
     return (float(lo), float(hi) if hi > lo else float(lo) + 1)
+
+
+def _per_axis(hints, key, ndim, drop):
+    """hints[key] with one entry per napari axis (drop: view axes napari
+    does not show as dims: the colour axis, the channel axis)."""
+    value = hints[key]
+    if key == "units" and isinstance(value, str):
+        value = (value,) * ndim
+    if len(value) != ndim:
+        raise ValueError(f"{key} = {value!r} needs {ndim} entries, one per axis "
+                         f"of the view")
+    return tuple(x for a, x in enumerate(value) if a not in drop)
 
 
 def layer_data(v, hints, name):
@@ -70,15 +119,21 @@ def layer_data(v, hints, name):
     levels = lv.multiscale(v, axes=axes, method=hints.get("method", "stride"))
     kwargs = {"multiscale": len(levels) > 1, "name": hints.get("name", name)}
     data = levels if len(levels) > 1 else levels[0]
+    drop = set()
     if rgb:
         kwargs["rgb"] = True
+        drop.add(v.ndim - 1)
     if "channel_axis" in hints:
         kwargs["channel_axis"] = hints["channel_axis"]
+        drop.add(hints["channel_axis"] % v.ndim)
     if "colormap" in hints:
         kwargs["colormap"] = hints["colormap"]
+    for key in ("axis_labels", "scale", "units"):
+        if key in hints:
+            kwargs[key] = _per_axis(hints, key, v.ndim, drop)
     if not rgb:
         kwargs["contrast_limits"] = list(hints.get("contrast_limits")
-                                         or _limits(levels[-1], rgb))
+                                         or _limits(v, {a % v.ndim for a in axes}))
     return [(data, kwargs, "image")]
 
 
@@ -88,8 +143,7 @@ def read_spec(path):
     with open(path, encoding="utf-8") as f:
         text = f.read()
     v = lv.parse(text, base_dir=os.path.dirname(os.path.abspath(str(path))))
-    name = os.path.splitext(os.path.basename(str(path)))[0]
-    return layer_data(v, spec_hints(text), name)
+    return layer_data(v, spec_hints(text), layer_name(path))
 
 
 def get_reader(path):

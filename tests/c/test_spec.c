@@ -326,6 +326,15 @@ static const vcase VALUE_CASES[] = {
       "rgb = [(\"r\", \"u1\"), (\"g\", \"u1\")]\n"
       "from_buffer(buf, \"u1\", 4).reinterpret(dtype=rgb)", "2",
       "[('r', '|u1'), ('g', '|u1')]", "0 1 2 3"),
+    V("record_unicode_escapes_in_names",
+      "from_buffer(buf, [('\\u202eevil', 'u1'), ('a\\u2028b', 'u1'), "
+      "('\\U0001F600', 'u1'), ('\\x85', 'u1')], 1)", "1",
+      "[('\\u202eevil', '|u1'), ('a\\u2028b', '|u1'), ('\\U0001f600', '|u1'), "
+      "('\\x85', '|u1')]", "0 1 2 3"),
+    V("record_nul_in_a_name", "from_buffer(buf, [('a\\0b', 'u1')], 2)", "2",
+      "[('a\\x00b', '|u1')]", "0 1"),
+    V("bytes_and_text_dtypes", "from_buffer(buf, [('s', 'S2'), ('u', '<U1')], 1)",
+      "1", "[('s', '|S2'), ('u', '<U1')]", "0 1 2 3 4 5"),
     V("record_hex_in_subarray_shape",
       "from_buffer(buf, [(\"x\", \"u1\", (0x2,))], 1)", "1",
       "[('x', '|u1', (2,))]", "0 1"),
@@ -627,8 +636,18 @@ static const ecase ERROR_CASES[] = {
       "expected a number for stop"),
     E("err_arange_step_zero", "arange(0, 3, 0)", LV_EVALUE, 1, 1,
       "column 1: arange: step must not be zero"),
-    E("err_arange_bad_dtype", "arange(3, dtype=\"S3\")", LV_ETYPE, 1, 17,
-      "dtype: data type \"S3\" not understood"),
+    E("err_arange_bad_dtype", "arange(3, dtype=\"q3\")", LV_ETYPE, 1, 17,
+      "dtype: data type \"q3\" not understood"),
+    E("err_arange_of_bytes", "arange(3, dtype=\"S3\")", LV_ETYPE, 1, 1,
+      "a range of dtype |S3 is not supported"),
+    E("err_surrogate_escape", "from_buffer(buf, [('\\ud800', 'u1')], 1)",
+      LV_ESPEC, 1, 20, "unknown escape"),
+    E("err_escape_beyond_unicode", "open_raw('\\U00110000', 'u1', 1)",
+      LV_ESPEC, 1, 10, "unknown escape"),
+    E("err_nul_in_a_dtype_string", "from_buffer(buf, 'u1\\x00junk', 1)",
+      LV_ESPEC, 1, 18, "NUL character"),
+    E("err_nul_in_a_record_type", "from_buffer(buf, [('a', 'u1\\0j')], 1)",
+      LV_ETYPE, 1, 18, "NUL in a type string"),
     E("err_linspace_endpoint_not_bool", "linspace(0, 1, 3, endpoint=1)", LV_ESPEC,
       1, 28, "expected True or False for endpoint"),
     E("err_linspace_num_float", "linspace(0, 1, 3.0)", LV_ESPEC, 1, 16,
@@ -767,13 +786,17 @@ static void test_bracket_depth_limit(void **state)
     check_error(text, (size_t)k, LV_ELIMIT, 2, 10 + 64, "brackets nest deeper");
 }
 
-/* The size limit: one byte over is LV_ELIMIT without a position. */
+/* The size limit: one byte over is LV_ELIMIT located at that byte (so the
+ * Python face raises SpecError, as for any spec). */
 static void test_oversize_spec(void **state)
 {
     size_t n = (size_t)LV_SPEC_MAX_BYTES + 1;
     char *text = malloc(n);
     memset(text, ' ', n);
-    check_error(text, n, LV_ELIMIT, 0, 0, "at most 67108864");
+    check_error(text, n, LV_ELIMIT, 1, LV_SPEC_MAX_BYTES + 1, "at most 67108864");
+    text[0] = '\n';
+    text[10] = '\n';
+    check_error(text, n, LV_ELIMIT, 3, LV_SPEC_MAX_BYTES - 10, "at most 67108864");
     free(text);
 }
 

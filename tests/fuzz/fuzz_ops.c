@@ -33,6 +33,8 @@ static int64_t small(input *in, int64_t lo, int64_t hi)
     return lo + (int64_t)(byte(in) % (unsigned)(hi - lo + 1));
 }
 
+#define NDTYPES 7 /* element types a source or a reinterpret may take */
+
 static volatile unsigned sink;
 
 /* Touches every element of a strided view through its layout. */
@@ -115,7 +117,7 @@ static lv_view *apply(lv_view *v, input *in, lv_dtype **dts)
     }
     case 4: {
         int axis = byte(in) & 1 ? LV_AXIS_NONE : (int)small(in, -n - 1, n);
-        r = lv_view_reinterpret(v, dts[byte(in) % 5], axis, NULL);
+        r = lv_view_reinterpret(v, dts[byte(in) % NDTYPES], axis, NULL);
         break;
     }
     case 5: {
@@ -158,11 +160,12 @@ static void check(const lv_view *v, input *in)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     input in = {data, size};
-    static const char *names[] = {"u1", "<u2", "<f4", "<f8", "V3"};
-    lv_dtype *dts[5];
-    for (int k = 0; k < 5; k++)
+    static const char *names[NDTYPES] = {"u1", "<u2", "<f4", "<f8", "V3",
+                                         "S2", ">U1"};
+    lv_dtype *dts[NDTYPES];
+    for (int k = 0; k < NDTYPES; k++)
         dts[k] = lv_dtype_parse(names[k], NULL);
-    lv_dtype *dt = dts[byte(&in) % 5];
+    lv_dtype *dt = dts[byte(&in) % NDTYPES];
     int ndim = (int)small(&in, 0, 4);
     int64_t shape[4], nbytes = lv_dtype_itemsize(dt);
     for (int k = 0; k < ndim; k++) {
@@ -187,7 +190,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (v)
         check(v, &in);
     lv_view_free(v);
-    for (int k = 0; k < 5; k++)
+    for (int k = 0; k < NDTYPES; k++)
         lv_dtype_free(dts[k]);
     free(buf);
     return 0;

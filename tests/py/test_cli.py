@@ -34,9 +34,66 @@ def test_info_and_check(seed):
     assert r.returncode == 0 and r.stdout.count("ok") == 2
 
 
-def test_fmt_is_canonical(seed):
-    r = cli("fmt", seed)
-    assert r.returncode == 0 and r.stdout.startswith("(arange(1, 100000001, 1")
+def test_check_reports_every_file(seed, tmp_path):
+    bad = tmp_path / "bad.lzv"
+    bad.write_text("arange(10)[\n")
+    r = cli("check", seed, str(bad), str(tmp_path / "missing.lzv"), seed)
+    assert r.returncode == 2, r.stderr                       # the worst status
+    assert r.stdout.count(": ok") == 2                       # both good ones
+    assert "bad.lzv:1:11: error" in r.stderr and "missing.lzv" in r.stderr
+    r = cli("check", seed, str(tmp_path / "missing.lzv"))
+    assert r.returncode == 1 and r.stdout.count(": ok") == 1
+
+
+SPECS = [
+    SEED,
+    '# mandrill, as Julia holds it\n'
+    'rgb = True   # napari: colour\n'
+    'contrast_limits = [0, 255]\n\n\n'
+    "img = open_raw('mandrill.raw', dtype=[('r','u1'),('g','u1'),('b','u1')],\n"
+    "               shape=(512, 512), order='F')  # relative path\n"
+    '# the chain\n'
+    '(img.reinterpret("u1", axis=0)  # channels\n'
+    '   .transpose(1, 2, 0)[::-1, 0x10:, (0)])  # done\n',
+    'x=arange(24,dtype="<f4").reshape(2,3,4)\nx[..., None, [2, 0]].T\n',
+    'linspace(0, 1.5, 7, endpoint=False)[2:]\n',
+]
+
+
+@pytest.mark.parametrize("text", SPECS)
+def test_fmt_keeps_everything_and_round_trips(tmp_path, text):
+    import lazyview as lv
+    np.arange(512 * 512 * 3, dtype="u1").tofile(tmp_path / "mandrill.raw")
+    path = tmp_path / "x.lzv"
+    path.write_text(text)
+    r = cli("fmt", str(path))
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    for line in text.splitlines():                       # every comment kept
+        if "#" in line:
+            assert line[line.index("#"):].strip() in out
+    if "mandrill.raw" in text:
+        assert '"mandrill.raw"' in out and str(tmp_path) not in out   # still relative
+        assert "rgb = True" in out and "contrast_limits = [0, 255]" in out
+    from lazyview.napari_reader import spec_hints
+    assert spec_hints(out) == spec_hints(text)
+    a = lv.parse(text, base_dir=str(tmp_path))
+    b = lv.parse(out, base_dir=str(tmp_path))
+    assert a.to_spec() == b.to_spec()                    # the same view
+    path.write_text(out)
+    assert cli("fmt", str(path)).stdout == out           # idempotent
+    r = cli("fmt", "--in-place", str(path))
+    assert r.returncode == 0 and path.read_text() == out
+
+
+def test_fmt_in_place_rewrites_and_reports_syntax_errors(tmp_path):
+    path = tmp_path / "y.lzv"
+    path.write_text("arange( 10 ).reshape(2,5)  # keep\n")
+    assert cli("fmt", "-i", str(path)).returncode == 0
+    assert path.read_text() == "arange(10).reshape(2, 5)  # keep\n"
+    path.write_text("arange(10)[\n")
+    r = cli("fmt", str(path))
+    assert r.returncode == 2 and "y.lzv:1:" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_show_a_slice(seed):
@@ -58,6 +115,28 @@ def test_emit_native_and_portable(seed, tmp_path):
     assert ns["array"][1, 500_000].compute() == 50_000_002
     r = cli("emit", seed, "--chunks", "50,1000")
     assert r.returncode == 0 and "CHUNKS = (50, 1000)" in r.stdout
+
+
+@pytest.mark.parametrize("arg, want", [
+    ("256", "(100, 256)"),           # one size: every axis, as chunks=256
+    ("50,-1", "(50, 1000000)"),      # -1: the whole axis
+    ("auto", None),                  # lazyview's auto (bulk) chunks
+    ("10,auto", None),
+])
+def test_emit_chunks_mean_what_chunks_means(seed, arg, want):
+    import lazyview as lv
+    from lazyview import _lazy
+    r = cli("emit", seed, "--chunks", arg)
+    assert r.returncode == 0, r.stderr
+    v = lv.parse(SEED)
+    spec = _lazy.chunks_for(v, eval(arg) if "auto" not in arg else
+                            (arg if "," not in arg else (10, "auto")))
+    sizes = tuple(max(c) for c in spec)
+    assert f"CHUNKS = {sizes}" in r.stdout
+    if want:
+        assert f"CHUNKS = {want}" in r.stdout
+    bad = cli("emit", seed, "--chunks", "1,2,3")
+    assert bad.returncode == 2 and "3 entries" in bad.stderr
 
 
 def test_stdin(seed):
@@ -126,3 +205,46 @@ def test_relative_paths_in_a_spec_start_at_its_folder(tmp_path):
                        cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "[ 0  4  8]" in r.stdout
+
+
+# Hostile arguments to every subcommand: exit 1 or 2, the message on stderr
+# naming the problem, never a traceback, a signal or an endless read.
+@pytest.mark.parametrize("argv, status, words", [
+    (["explain", "{missing}"], 1, "No such file"),
+    (["info", "{dir}"], 1, "Is a directory"),
+    (["check", "/dev/zero"], 2, "longer than 64 MiB"),
+    (["fmt", "{binary}"], 2, "not UTF-8"),
+    (["show", "{spec}", "[0, 0, 0]"], 1, "too many indices"),
+    (["show", "{spec}", "[junk"], 2, "cannot read the index"),
+    (["show", "{spec}", "[99]"], 1, "out of bounds"),
+    (["emit", "{spec}", "--chunks", "2,2,2"], 2, "has 3 entries but the view has 2 axes"),
+    (["emit", "{spec}", "--chunks", "0,5"], 2, "sizes must be positive, not 0"),
+    (["emit", "{spec}", "--chunks", "x"], 2, "--chunks takes 'auto', a size"),
+    (["emit", "{spec}", "--chunks=-5,1"], 2, "sizes must be positive, not -5"),
+    (["emit", "{spec}", "-o", "{dir}"], 1, "Is a directory"),
+    (["view", "{spec}", "--method", "median"], 2, "invalid choice"),
+])
+def test_hostile_arguments(tmp_path, argv, status, words):
+    names = {"missing": tmp_path / "nope.lzv", "dir": tmp_path,
+             "binary": tmp_path / "b.lzv", "spec": tmp_path / "s.lzv"}
+    names["binary"].write_bytes(b"\xff\xfe")
+    names["spec"].write_text("arange(12).reshape((3, 4), order='F')\n")
+    r = cli(*[a.format(**names) for a in argv])
+    assert r.returncode == status, r.stderr
+    assert words in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("env", [{"DISPLAY": None}, {"DISPLAY": ":4321"},
+                                 {"DISPLAY": "junk"}])
+def test_view_without_a_display_says_so(tmp_path, env):
+    """Qt would abort the process (SIGABRT) with no display to open."""
+    path = tmp_path / "s.lzv"
+    path.write_text("arange(10)\n")
+    environ = {k: v for k, v in os.environ.items()
+               if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    environ.update({k: v for k, v in env.items() if v is not None})
+    r = subprocess.run([sys.executable, "-m", "lazyview.cli", "view", str(path)],
+                       capture_output=True, text=True, timeout=120, env=environ)
+    assert r.returncode == 1
+    assert r.stderr.startswith("lazyview: view: ") and "display" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1

@@ -22,7 +22,7 @@ def view(shape=(4, 6), dt="<i2"):
     (dict(obj=[1, 2, 3], dtype="u1", shape=(3,)), TypeError, "buffer protocol"),
     (dict(obj=bytearray(10), dtype="not a dtype", shape=(3,)), TypeError, "not a dtype"),
     (dict(obj=bytearray(10), dtype="O", shape=(1,)), TypeError, "not supported"),
-    (dict(obj=bytearray(10), dtype="U2", shape=(1,)), TypeError, "not supported"),
+    (dict(obj=bytearray(10), dtype="M8[s]", shape=(1,)), TypeError, "not supported"),
     (dict(obj=bytearray(10), dtype="u1", shape=(2,), order="X"), ValueError, "order"),
     (dict(obj=bytearray(10), dtype="u1", shape="abc"), TypeError, "shape"),
 ])

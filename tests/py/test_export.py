@@ -408,7 +408,7 @@ def test_progress_is_shown_on_a_terminal_only(tmp_path, monkeypatch, capfd):
                    tmp_path / f"p{tty}.zarr", chunks=(16, 16), progress=True)
         monkeypatch.undo()
         if tty:
-            assert "lazyview export: 100% of" in term.text and term.text.endswith("\n")
+            assert "lazyview export" in term.text and "100%" in term.text
         else:
             assert term.text == ""
     lv.to_zarr(lv.arange(100, dtype="u1").reshape((10, 10)), tmp_path / "q.zarr",

@@ -1,8 +1,16 @@
 """Leaks, lifetimes, threads and files: what users must be able to trust."""
+import collections
 import concurrent.futures
 import gc
+import mmap
 import os
 import resource
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -132,3 +140,107 @@ def test_huge_virtual_sizes_do_not_allocate():
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50_000
     with pytest.raises(ValueError, match="overflows int64 bytes"):
         lv.arange(2**62)                           # 2^65 bytes: refused
+
+
+def test_view_type_makes_no_empty_views():
+    """View() used to make a View with no core view (a crash on first use)."""
+    makers = [lv.View, type(lv.arange(3)), lambda: lv.View.__new__(lv.View),
+              lambda: lv.View(1, dtype="u1")]
+    for make in makers:
+        with pytest.raises(TypeError, match="cannot create .*instances directly"):
+            make()
+    with pytest.raises(TypeError):
+        object.__new__(lv.View)
+    base = lv._core.View
+    if base.__flags__ & (1 << 10):          # Py_TPFLAGS_BASETYPE: subclasses too
+        sub = type("Sub", (base,), {"__init__": lambda self, *a: None})
+        with pytest.raises(TypeError, match="instances directly"):
+            sub()
+
+
+def read_paths(v):
+    """Every lazyview read path over v (2-D), as callables."""
+    lazy = v.T.reshape(-1)
+    n = v.shape[0]
+    return {
+        "block": lambda: lazy._block((0,), (v.size,)),
+        "compute": lambda: v.T.compute(threads=2),
+        "dask": lambda: lv.asarray(lazy, chunks=v.size // 4).sum().compute(scheduler="threads"),
+        "mean": lambda: v._block_mean((4, 4), (0, 0), (n // 4, n // 4)),
+        # lazyview's own copy; np.array(v, copy=True) of a strided view is
+        # NumPy copying through __array_interface__, which faults like memmap
+        "copy": lambda: v.__array__(copy=True),
+    }
+
+
+def test_vanished_mapping_under_a_buffer_is_an_oserror(tmp_path):
+    """A buffer over a mapping whose file shrank: every read path raises
+    OSError from the SIGBUS guard (no size check can see a buffer shrink)."""
+    path = tmp_path / "m.raw"
+    path.write_bytes(bytes(1 << 16))
+    with open(path, "r+b") as f:
+        m = mmap.mmap(f.fileno(), 0)
+    v = lv.from_buffer(m, "u1", (256, 256))
+    assert v.T.compute().sum() == 0
+    os.truncate(path, 0)
+    for name, read in read_paths(v).items():
+        with pytest.raises(OSError, match=r"faulted \(SIGBUS\)"):
+            read()
+    os.truncate(path, 1 << 16)
+    assert v.T.compute().sum() == 0      # the pages are back: reads work again
+
+
+def test_file_shrinking_and_regrowing_during_reads(tmp_path):
+    """A thread truncates and regrows the file for ~3 s while every read path
+    reads it: each read returns or raises OSError; the process lives on."""
+    path = tmp_path / "s.raw"
+    size = 1 << 22
+    path.write_bytes(bytes(size))
+    v = lv.open_raw(path, "u1", (2048, 2048))
+    stop = threading.Event()
+
+    def churn():
+        while not stop.is_set():
+            os.truncate(path, 4096)
+            os.truncate(path, size)
+
+    outcomes = collections.Counter()
+    thread = threading.Thread(target=churn)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            for name, read in read_paths(v).items():
+                try:
+                    read()
+                    outcomes["ok"] += 1
+                except OSError as e:
+                    assert "shrank" in str(e)
+                    outcomes["OSError"] += 1
+    finally:
+        stop.set()
+        thread.join()
+    assert outcomes["OSError"] > 0, outcomes   # the race really ran
+    assert v.T.compute().shape == (2048, 2048)
+
+
+def test_other_bus_errors_still_end_the_process(tmp_path):
+    """The guard catches only faults in the bytes a lazyview copy reads:
+    NumPy reading a truncated memmap after lazyview's handler is installed
+    still dies of SIGBUS (faulthandler, enabled first, still reports it)."""
+    code = textwrap.dedent(f"""
+        import faulthandler, os, numpy as np, lazyview as lv
+        faulthandler.enable()
+        p = {str(tmp_path / "b.raw")!r}
+        open(p, "wb").truncate(1 << 16)
+        lv.open_raw(p, "u1", (256, 256)).T.compute()    # installs the guard
+        m = np.memmap(p, "u1", "r")
+        os.truncate(p, 0)
+        print(int(m[5000]))
+        print("survived")
+    """)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=60)
+    assert "survived" not in r.stdout
+    assert "Bus error" in r.stderr
+    assert r.returncode in (-signal.SIGBUS, -signal.SIGABRT) or r.returncode > 0

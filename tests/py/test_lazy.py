@@ -282,7 +282,7 @@ def test_bad_chunks_are_refused_at_once():
             lv.asarray(v, chunks=bad)
 
 
-def test_lazy_arrays_pickle_and_wrap_like_dask_arrays(tmp_path):
+def test_lazy_arrays_pickle_rechunk_and_wrap_in_xarray(tmp_path):
     path = tmp_path / "w.raw"
     x = np.arange(12 * 10, dtype="<i2").reshape(12, 10)
     x.tofile(path)

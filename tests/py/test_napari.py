@@ -122,3 +122,63 @@ def test_lazyview_view_command_opens_the_layers(viewer, tmp_path, monkeypatch):
     assert shown.layers[0].data.shape == (60, 100)
     assert list(shown.layers[0].contrast_limits) == [0, 10]
     shown.close()
+
+
+def test_reader_is_picked_without_naming_the_plugin(viewer, tmp_path):
+    """*.lzv has one reader, lazyview's, so napari picks it whenever no
+    plugin is named: File > Open and drag-and-drop (_qt_open), `napari
+    x.lzv`, and viewer.open(path, plugin=None).  (viewer.open(path) alone
+    asks napari's builtins, as napari documents; README says so.)"""
+    viewer.layers.clear()
+    path = write(tmp_path, "ramp.lzv", "arange(6000, dtype='<f4').reshape(60, 100)\n")
+    layers = viewer.open(path, plugin=None)
+    assert [lyr.name for lyr in layers] == ["ramp"]
+    viewer.layers.clear()
+    viewer.window._qt_viewer._qt_open([path], stack=False)
+    assert [lyr.name for lyr in viewer.layers] == ["ramp"]
+    assert viewer.layers[0].data.shape == (60, 100)
+
+
+def test_axis_names_units_and_scale_reach_napari(viewer, tmp_path):
+    viewer.layers.clear()
+    path = write(tmp_path, "cells.lzv",
+                 'axis_labels = ("z", "y", "x")\n'
+                 'scale = (2.0, 0.25, 0.25)\n'
+                 'units = ("um", "um", "um")\n'
+                 "arange(20480, dtype='<u2').reshape(4, 64, 80)\n")
+    layer, = viewer.open(path, plugin=None)
+    assert tuple(layer.axis_labels) == ("z", "y", "x")
+    assert tuple(layer.scale) == (2.0, 0.25, 0.25)
+    assert [str(u) for u in layer.units] == ["micrometer"] * 3
+    assert tuple(viewer.dims.axis_labels) == ("z", "y", "x")
+    viewer.layers.clear()
+    bad = write(tmp_path, "bad.lzv", "scale = (1, 2)\narange(24).reshape(2, 3, 4)\n")
+    with pytest.raises(Exception, match="scale.*3 entries"):
+        viewer.open(bad, plugin=None)
+
+
+def test_one_layer_name_everywhere(viewer, tmp_path, monkeypatch):
+    from lazyview import cli
+    viewer.layers.clear()
+    path = write(tmp_path, "seed.lzv", "arange(6000, dtype='<f4').reshape(60, 100)\n")
+    assert viewer.open(path, plugin="lazyview")[0].name == "seed"
+    opened = []
+    monkeypatch.setattr(napari, "run", lambda: opened.append(napari.current_viewer()))
+    assert cli.main(["view", path]) == 0
+    assert opened[0].layers[0].name == "seed" and "seed" in opened[0].title
+    opened[0].close()
+
+
+def test_pyramid_keeps_short_axes_and_limits_come_from_a_tile():
+    from lazyview import napari_reader
+    v = lv.arange(10**8, dtype="<f4").reshape(100, 10**6)
+    (levels, kwargs, _), = napari_reader.layer_data(v, {"method": "mean"}, "seed")
+    assert [lvl.shape[0] for lvl in levels] == [100] * len(levels)   # never halved
+    assert [lvl.shape[1] for lvl in levels][:3] == [10**6, 500_000, 250_000]
+    assert levels[-1].shape[1] <= 2048
+    tile = napari_reader._limits_tile(v, {0, 1})
+    assert tile.size <= 512 * 512
+    t = tile.compute()
+    assert kwargs["contrast_limits"] == [float(t.min()), float(t.max())]
+    big = lv.arange(10**10, dtype="<f4").reshape(10**5, 10**5)
+    assert napari_reader._limits_tile(big, {0, 1}).shape == (512, 512)

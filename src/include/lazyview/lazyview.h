@@ -79,23 +79,60 @@ typedef struct lv_dtype lv_dtype;
 
 /*
  * Parses a dtype.  Accepted text: NumPy type strings ("u1", "<f4", ">i8",
- * "|b1", "V3"), NumPy names ("uint8", "float32", "complex128", "bool"), and
- * records written as NumPy's descr list:
+ * "|b1", "V3", "S4" bytes, "<U3" three UTF-32 characters), NumPy names
+ * ("uint8", "float32", "complex128", "bool"), and records written as
+ * NumPy's descr list:
  *     "[('r', 'u1'), ('g', 'u1'), ('b', 'u1')]"
  * (field names may be empty for padding; a third tuple item is a sub-array
- * shape).  Returns a new dtype (free with lv_dtype_free) or NULL.
+ * shape; names are Python string literals: UTF-8, with Python's escapes).
+ * Returns a new dtype (free with lv_dtype_free) or NULL.
  */
 LV_API lv_dtype *lv_dtype_parse(const char *text, lv_error *err);
+
+/*
+ * The same dtypes built from their parts, with nothing parsed (how the
+ * Python extension passes NumPy's dtypes).  kind: 'b' bool, 'i', 'u', 'f',
+ * 'c', 'S' bytes, 'U' UTF-32 text (4 bytes a character), 'V' raw bytes;
+ * byteorder '<', '>', '=' (native) or '|' (native where it matters);
+ * itemsize in bytes.  Types NumPy has and lazyview does not (long double)
+ * and sizes NumPy has not: LV_ETYPE.
+ */
+LV_API lv_dtype *lv_dtype_new(char kind, char byteorder, int64_t itemsize,
+                              lv_error *err);
+
+typedef struct lv_field {
+    const char *name;      /* UTF-8 of name_len bytes (may hold NUL bytes);
+                              NUL-terminated too in lv_dtype_field's answer */
+    size_t name_len;
+    const lv_dtype *type;  /* borrowed by lv_dtype_record (it takes a ref) */
+    int64_t offset;        /* bytes from the start of the record */
+    int ndim;              /* a sub-array field's dimensions (0: scalar) */
+    int64_t shape[LV_MAXDIMS];
+} lv_field;
+
+/*
+ * A record of itemsize bytes with nfields named fields (names unique and
+ * not empty), in increasing offset order without overlaps; gaps are
+ * padding.  Copies what it needs.  Records nest at most 16 deep.
+ */
+LV_API lv_dtype *lv_dtype_record(int nfields, const lv_field *fields,
+                                 int64_t itemsize, lv_error *err);
+/* The named fields of a record (0 for other dtypes, and for a record of
+ * padding alone); field k is borrowed and lives as long as dt. */
+LV_API int lv_dtype_nfields(const lv_dtype *dt);
+LV_API const lv_field *lv_dtype_field(const lv_dtype *dt, int k);
 /* A new reference to dt (free with lv_dtype_free). */
 LV_API lv_dtype *lv_dtype_ref(const lv_dtype *dt);
 LV_API void lv_dtype_free(lv_dtype *dt);
 LV_API int64_t lv_dtype_itemsize(const lv_dtype *dt);
-/* 'b' bool, 'i' signed, 'u' unsigned, 'f' float, 'c' complex, 'V' record/void */
+/* 'b' bool, 'i' signed, 'u' unsigned, 'f' float, 'c' complex, 'S' bytes,
+ * 'U' UTF-32 text, 'V' record or raw bytes */
 LV_API char lv_dtype_kind(const lv_dtype *dt);
 /* '<' little, '>' big, '|' not applicable; never '=' (resolved on parse) */
 LV_API char lv_dtype_byteorder(const lv_dtype *dt);
 /* Canonical text that lv_dtype_parse and numpy.dtype(eval(text)) accept:
- * "<u2", "|u1", or "[('r', '|u1'), ...]".  Borrowed; lives as long as dt. */
+ * "<u2", "|u1", "|S4", "<U3" or "[('r', '|u1'), ...]"; ASCII on one line
+ * (names escaped as Python would).  Borrowed; lives as long as dt. */
 LV_API const char *lv_dtype_str(const lv_dtype *dt);
 LV_API bool lv_dtype_equal(const lv_dtype *a, const lv_dtype *b);
 
@@ -466,6 +503,28 @@ LV_API int lv_view_stage(const lv_view *v, int k, int64_t *offset, int *ndim,
 LV_API int lv_source_range_info(const lv_source *src, lv_range_info *out,
                                 lv_error *err);
 
+/* ----------------------------------------------------------- paged files */
+
+/*
+ * A view of npages equally laid-out pages of src (a memory or file source),
+ * the page axis first: element (p, i...) is at byte
+ * offsets[p] + sum(i[k] * strides[k]).  This is how TIFF stacks are viewed:
+ * the offsets come from the file's directory (the Python runtime reads them
+ * with tifffile).  Evenly spaced offsets make a strided view (one stride on
+ * the page axis: a zero-copy ndarray); irregular ones a gather over pages.
+ * Every page must lie inside src.  offsets is copied.  tiff_series >= 0
+ * says the view is series tiff_series of the TIFF file src maps, so that
+ * specs write it open_tiff(path, series=...); -1: no spec form (to_spec
+ * refuses).  Errors: LV_ETYPE (a range), LV_EVALUE (a page outside src, a
+ * negative extent), LV_EOVERFLOW, LV_ELIMIT (more than LV_MAXDIMS - 1 page
+ * axes), LV_ENOMEM.
+ */
+LV_API lv_view *lv_view_pages(lv_source *src, const lv_dtype *dt,
+                              int64_t npages, const int64_t *offsets,
+                              int ndim, const int64_t *shape,
+                              const int64_t *strides, int64_t tiff_series,
+                              lv_error *err);
+
 /* ------------------------------------------------------- code generation */
 
 typedef struct lv_emit_opts {
@@ -502,6 +561,18 @@ LV_API char *lv_emit_script(const lv_view *v, const lv_emit_opts *opts,
  * bindings; # comments.  The value of the last statement is the result.
  * The grammar is documented in docs/spec-language.md.
  */
+/*
+ * open_tiff(path, series=0, mode="r") in a spec needs a TIFF reader, which
+ * the core does not have: the caller supplies one in lv_spec_opts (the
+ * Python runtime does, with tifffile).  It receives the path (relative
+ * paths already joined to base_dir), the series and the mode, and returns
+ * the view (lv_view_pages with tiff_series = series) or NULL with err
+ * filled.  Without one, open_tiff is a located spec error.
+ */
+typedef lv_view *(*lv_open_tiff_fn)(void *ctx, const char *path,
+                                    int64_t series, bool writable,
+                                    lv_error *err);
+
 typedef struct lv_spec_buffer {
     const char *name;    /* as written in the spec */
     lv_source *source;   /* borrowed; the view takes its own reference */
@@ -524,6 +595,19 @@ LV_API lv_view *lv_spec_parse_at(const char *text, size_t len,
                                  const char *base_dir,
                                  const lv_spec_buffer *buffers, int nbuffers,
                                  lv_error *err);
+
+/* Everything lv_spec_parse_opts may be given; zero-initialise it. */
+typedef struct lv_spec_opts {
+    const char *base_dir;            /* as in lv_spec_parse_at, or NULL */
+    const lv_spec_buffer *buffers;   /* as in lv_spec_parse */
+    int nbuffers;
+    lv_open_tiff_fn open_tiff;       /* the TIFF reader, or NULL */
+    void *open_tiff_ctx;             /* its first argument */
+} lv_spec_opts;
+
+/* lv_spec_parse_at with every option; opts NULL means all defaults. */
+LV_API lv_view *lv_spec_parse_opts(const char *text, size_t len,
+                                   const lv_spec_opts *opts, lv_error *err);
 
 /* The spec that rebuilds v (one op per line).  A memory source is written
  * from_buffer(buffer, ...), to be supplied to lv_spec_parse under the name

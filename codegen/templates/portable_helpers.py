@@ -1,8 +1,8 @@
 """lazyview's index maps and range rules, evaluated with NumPy and dask alone.
 
-Portable scripts (``lazyview emit --portable``) carry this module verbatim,
-so they run where lazyview is not installed; lazyview uses it too (record
-dtypes, dask wrapping), so both always compute the same way.
+Portable scripts (``lazyview emit --portable``) carry this file verbatim, so
+they run where lazyview is not installed.  It lives with the code generator
+(codegen/templates/), which embeds it in the library with the templates.
 
 A view's index map is a list of stages (see lazyview.h, "plans"): stage 0
 maps the index to ``x = offset + sum_e map_e(i_e)``; each later stage
@@ -17,22 +17,15 @@ import numpy as np
 
 
 def dtype_of(spec):
-    """A NumPy dtype from a type string or a list of (name, type[, shape])
-    fields, where '' names are padding (kept as offsets)."""
+    """A NumPy dtype from a type string, or a record written as data:
+    {"names": [...], "formats": [spec, ...], "offsets": [...], "shapes":
+    [[...], ...], "itemsize": n} (a field's shape [] when it is a scalar)."""
     if isinstance(spec, str):
         return np.dtype(spec)
-    names, formats, offsets, offset = [], [], [], 0
-    for field in spec:
-        sub = dtype_of(field[1])
-        if len(field) > 2:
-            sub = np.dtype((sub, tuple(field[2])))
-        if field[0]:
-            names.append(field[0])
-            formats.append(sub)
-            offsets.append(offset)
-        offset += sub.itemsize
-    return np.dtype({"names": names, "formats": formats, "offsets": offsets,
-                     "itemsize": offset})
+    formats = [dtype_of(f) if not shape else np.dtype((dtype_of(f), tuple(shape)))
+               for f, shape in zip(spec["formats"], spec["shapes"])]
+    return np.dtype({"names": spec["names"], "formats": formats,
+                     "offsets": spec["offsets"], "itemsize": spec["itemsize"]})
 
 
 def _axis_map(axis, idx):

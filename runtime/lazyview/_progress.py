@@ -1,0 +1,46 @@
+"""Progress bars for long work, on a terminal only.
+
+``View.compute()`` hands ``compute_bar`` to the C fill (runtime/compute.c),
+which asks it for a bar once a job has run for a second; the TIFF reader wraps long page
+scans in ``iterate``.  Bars are tqdm's, written to standard error, and only
+when standard error is a terminal (or the caller forces one), so logs,
+pipes and tests stay clean.  Without tqdm installed there are no bars.
+"""
+import sys
+
+
+DELAY = 1.0  # seconds of work before a bar appears
+
+
+def _tqdm():
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm
+
+
+def on_terminal():
+    """True when standard error is a terminal."""
+    try:
+        return sys.stderr is not None and sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def compute_bar(total, done, force):
+    """A tqdm bar in bytes for View.compute(), or None (not a terminal)."""
+    tqdm = _tqdm()
+    if tqdm is None or not (force or on_terminal()):
+        return None
+    return tqdm(total=total, initial=done, unit="B", unit_scale=True,
+                unit_divisor=1024, desc="lazyview compute", leave=False)
+
+
+def iterate(iterable, *, total=None, desc=None):
+    """`iterable`, with a bar after DELAY seconds when on a terminal."""
+    tqdm = _tqdm()
+    if tqdm is None or not on_terminal():
+        return iterable
+    return tqdm(iterable, total=total, desc=desc, delay=DELAY, leave=False)
+
