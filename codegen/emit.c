@@ -43,10 +43,15 @@ char *lv_emit_script(const lv_view *v, const lv_emit_opts *opts, lv_error *err)
     if (recipe == NULL)
         return NULL;
     const lvi_resource *h = resource("portable_helpers.py");
+    if (h == NULL) { /* a build that did not embed them: refuse, not a
+                        script that fails when run */
+        lv_tpl_data_free(recipe);
+        LVI_ERR(err, LV_ETEMPLATE, "portable_helpers.py is not embedded");
+        return NULL;
+    }
     char *script = NULL, *header = render("header.py.tmpl", recipe, err);
     if (header && lv_tpl_set(recipe, "header", lv_tpl_str(header)) == LV_OK &&
-        lv_tpl_set(recipe, "helpers", h ? lv_tpl_strn(h->text, h->len)
-                                        : lv_tpl_str("")) == LV_OK)
+        lv_tpl_set(recipe, "helpers", lv_tpl_strn(h->text, h->len)) == LV_OK)
         script = render(opts && opts->portable ? "portable.py.tmpl"
                                                : "native.py.tmpl", recipe, err);
     else if (header)
