@@ -19,11 +19,11 @@ linspace = View.linspace
 
 __all__ = ["View", "Plan", "NotStridedError", "SpecError", "from_buffer",
            "from_array", "open_raw", "open_tiff", "arange", "linspace",
-           "asarray", "parse", "multiscale", "to_xarray", "get_include",
+           "asarray", "parse", "multiscale", "to_xarray", "to_zarr", "get_include",
            "get_library", "MAXDIMS", "__version__"]
 
 from .tiff import open_tiff  # noqa: E402
 from ._xarray import to_xarray  # noqa: E402
 from ._paths import get_include, get_library  # noqa: E402
 from .multiscale import multiscale  # noqa: E402
-from .export import to_zarr  # noqa: E402  (issue 13: OME-Zarr export)
+from .export import to_zarr  # noqa: E402

@@ -36,6 +36,43 @@ def positive(value, name):
     return v
 
 
+def flag(value, name):
+    """``value`` as a bool: bools (NumPy's too) only, not arrays or ints."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, not {type(value).__name__}")
+
+
+def path(value, name):
+    """``value`` as a str path the file system can take."""
+    import os
+    if not isinstance(value, (str, bytes, os.PathLike)):
+        raise TypeError(f"{name} must be a path (str or os.PathLike), not "
+                        f"{type(value).__name__}")
+    text = os.fsdecode(value)
+    if "\0" in text:
+        raise ValueError(f"{name} contains a NUL character")
+    try:
+        os.fsencode(text)
+    except UnicodeError:
+        raise ValueError(f"{name} {text!r} cannot be encoded for the file "
+                         "system") from None
+    return text
+
+
+def sizes(value, ndim, name):
+    """Per-axis sizes: None, one int for every axis, or a sequence of
+    ints (-1: the whole axis); entry checks are the caller's."""
+    if value is None:
+        return None
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return (int(value),) * ndim
+    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__len__"):
+        raise TypeError(f"{name} must be an int or one int per axis, not "
+                        f"{type(value).__name__}")
+    return tuple(integer(c, name) for c in value)
+
+
 def choice(value, name, choices):
     """``value`` if it is one of the strings ``choices``."""
     if not isinstance(value, str):

@@ -29,7 +29,7 @@ import time
 
 import numpy as np
 
-from . import _core
+from . import _args, _core
 from .export_layout import codec_chain, default_name, ome_attributes, plan_export
 from .export_walk import (BufferPool, Flusher, RegionWalker, Sink, export_task,
                           gc_paused, open_levels)
@@ -64,14 +64,31 @@ def to_zarr(v, store, *, chunks=None, shards=None, codec="zstd", levels="auto",
     """
     _require()
     v = _as_view(v)
+    store = _args.path(store, "store (a local path)")
+    chunks = _args.sizes(chunks, v.ndim, "chunks")
+    shards = _args.sizes(shards, v.ndim, "shards")
+    if not isinstance(method, str):
+        raise TypeError(f"method must be 'mean' or 'stride', not "
+                        f"{type(method).__name__}")
+    if not isinstance(levels, (str, int, np.integer)):
+        raise TypeError(f"levels must be 'auto' or an int, not "
+                        f"{type(levels).__name__}")
+    if codec is not None and not isinstance(codec, (str, list, tuple)):
+        raise TypeError(f"codec must be a str, None or a list of codec dicts, "
+                        f"not {type(codec).__name__}")
+    if axes is not None and not isinstance(axes, str) and \
+            not (hasattr(axes, "__iter__") and not isinstance(axes, (bytes, dict))):
+        raise TypeError(f"axes must be names ('zyx', ['t', 'y', 'x']), not "
+                        f"{type(axes).__name__}")
+    progress = _args.flag(progress, "progress")
+    overwrite = _args.flag(overwrite, "overwrite")
+    resume = _args.flag(resume, "resume")
     layout = plan_export(v, chunks=chunks, shards=shards, levels=levels,
                          method=method, axes=axes, scale_axes=scale_axes)
     codecs = codec_chain(codec, layout.dtype)
     ome = ome_attributes(layout, name=name or default_name(store), scale=scale,
                          translation=translation)
-    if not isinstance(store, (str, os.PathLike)):
-        raise TypeError(f"store must be a local path, not {type(store).__name__}")
-    path = os.path.abspath(os.fspath(store))
+    path = os.path.abspath(store)
     threads = _threads(threads)
     if client is not None and v.source_kind == "memory":
         raise TypeError("a view over in-process memory cannot be exported by "
