@@ -213,3 +213,17 @@ int lvpy_path(PyObject *o, const char *what, PyObject **out)
         return rename_error(PyExc_ValueError, what, "is not a usable path");
     return 0;
 }
+
+PyObject *lvpy_int_tuple(int n, const int64_t *v)
+{
+    PyObject *t = PyTuple_New(n);
+    for (int k = 0; t && k < n; k++) {
+        PyObject *i = PyLong_FromLongLong(v[k]);
+        if (i == NULL) {
+            Py_CLEAR(t);
+            break;
+        }
+        PyTuple_SET_ITEM(t, k, i);
+    }
+    return t;
+}

@@ -60,6 +60,8 @@ int lvpy_parse(const char *fname, PyObject *const *args, Py_ssize_t nargs,
 int lvpy_int64(PyObject *o, const char *what, int64_t *out);
 /* A shape: an int or a sequence of ints.  Returns ndim or -1. */
 int lvpy_shape(PyObject *o, const char *what, int64_t *out);
+/* A tuple of n int64 values. */
+PyObject *lvpy_int_tuple(int n, const int64_t *v);
 /* 'C' or 'F' from a str; NULL means dflt. */
 int lvpy_order(PyObject *o, char dflt, char *out);
 /* repr(o), cut to 80 characters, for messages. */

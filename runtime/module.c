@@ -97,16 +97,7 @@ static PyObject *auto_chunks(PyObject *m, PyObject *arg)
     if (n < 0)
         return NULL;
     lv_auto_chunks(n, shape, chunks);
-    PyObject *t = PyTuple_New(n);
-    for (int k = 0; t && k < n; k++) {
-        PyObject *i = PyLong_FromLongLong(chunks[k]);
-        if (i == NULL) {
-            Py_CLEAR(t);
-            break;
-        }
-        PyTuple_SET_ITEM(t, k, i);
-    }
-    return t;
+    return lvpy_int_tuple(n, chunks);
 }
 
 static PyMethodDef module_methods[] = {

@@ -32,21 +32,6 @@ static void plan_dealloc(PlanObject *self)
     Py_DECREF(tp);
 }
 
-/* A tuple of n int64 values. */
-static PyObject *int_tuple(int n, const int64_t *v)
-{
-    PyObject *t = PyTuple_New(n);
-    for (int k = 0; t && k < n; k++) {
-        PyObject *i = PyLong_FromLongLong(v[k]);
-        if (i == NULL) {
-            Py_CLEAR(t);
-            break;
-        }
-        PyTuple_SET_ITEM(t, k, i);
-    }
-    return t;
-}
-
 static PyObject *get_kind(PlanObject *self, void *c)
 {
     static const char *const kinds[] = {"?", "strided", "range", "pieces"};
@@ -56,7 +41,7 @@ static PyObject *get_kind(PlanObject *self, void *c)
 
 static PyObject *get_shape(PlanObject *self, void *c)
 {
-    return int_tuple(lv_plan_ndim(self->plan), lv_plan_shape(self->plan));
+    return lvpy_int_tuple(lv_plan_ndim(self->plan), lv_plan_shape(self->plan));
 }
 
 static PyObject *get_affine(PlanObject *self, void *c)
@@ -65,7 +50,7 @@ static PyObject *get_affine(PlanObject *self, void *c)
     if (!lv_plan_affine(self->plan, &offset, strides))
         Py_RETURN_NONE;
     return Py_BuildValue("(LN)", (long long)offset,
-                         int_tuple(lv_plan_ndim(self->plan), strides));
+                         lvpy_int_tuple(lv_plan_ndim(self->plan), strides));
 }
 
 static PyObject *get_order(PlanObject *self, void *c)
@@ -76,7 +61,7 @@ static PyObject *get_order(PlanObject *self, void *c)
     lv_plan_order(self->plan, axes, NULL);
     for (int k = 0; k < n; k++)
         a64[k] = axes[k];
-    return int_tuple(n, a64);
+    return lvpy_int_tuple(n, a64);
 }
 
 static PyObject *get_steps(PlanObject *self, void *c)
@@ -84,7 +69,7 @@ static PyObject *get_steps(PlanObject *self, void *c)
     int axes[LV_MAXDIMS];
     int64_t steps[LV_MAXDIMS];
     lv_plan_order(self->plan, axes, steps);
-    return int_tuple(lv_plan_ndim(self->plan), steps);
+    return lvpy_int_tuple(lv_plan_ndim(self->plan), steps);
 }
 
 static PyObject *get_exact(PlanObject *self, void *c)
@@ -104,7 +89,7 @@ static PyObject *stage_dict(const lv_plan *p, int k)
     for (int e = 0; axes && e < nd; e++) {
         PyObject *a = ax[e].table
             ? Py_BuildValue("{sLsN}", "n", (long long)ax[e].n, "table",
-                            int_tuple((int)ax[e].n, ax[e].table))
+                            lvpy_int_tuple((int)ax[e].n, ax[e].table))
             : Py_BuildValue("{sLsL}", "n", (long long)ax[e].n, "stride",
                             (long long)ax[e].stride);
         if (a == NULL) {
@@ -143,7 +128,7 @@ static PyObject *plan_chunks(PlanObject *self, PyObject *arg)
         return NULL;
     }
     lv_plan_chunks(self->plan, target, chunks);
-    return int_tuple(lv_plan_ndim(self->plan), chunks);
+    return lvpy_int_tuple(lv_plan_ndim(self->plan), chunks);
 }
 
 static PyMethodDef plan_methods[] = {

@@ -41,21 +41,6 @@ PyObject *lvpy_view_iter(ViewObject *self)
 
 /* ------------------------------------------------------------- layouts */
 
-/* A tuple of n int64 values (new reference). */
-static PyObject *int_tuple(int n, const int64_t *v)
-{
-    PyObject *t = PyTuple_New(n);
-    for (int k = 0; t && k < n; k++) {
-        PyObject *i = PyLong_FromLongLong(v[k]);
-        if (i == NULL) {
-            Py_CLEAR(t);
-            break;
-        }
-        PyTuple_SET_ITEM(t, k, i);
-    }
-    return t;
-}
-
 /* .strides: bytes per step of each axis of the strided layout, else None. */
 PyObject *lvpy_view_get_strides(ViewObject *self, void *closure)
 {
@@ -63,7 +48,7 @@ PyObject *lvpy_view_get_strides(ViewObject *self, void *closure)
     if (!lv_view_is_strided(self->view) ||
         lv_view_layout(self->view, &lay, NULL) != LV_OK)
         Py_RETURN_NONE;
-    return int_tuple(lay.ndim, lay.strides);
+    return lvpy_int_tuple(lay.ndim, lay.strides);
 }
 
 /* The explanation why v is not strided, as a str (new reference). */
@@ -97,8 +82,8 @@ PyObject *lvpy_view_get_array_interface(ViewObject *self, void *closure)
     PyObject *descr = (PyObject *)self->descr;
     PyObject *typestr = PyObject_GetAttrString(descr, "str");
     PyObject *fields = PyObject_GetAttrString(descr, "descr");
-    PyObject *shape = int_tuple(lay.ndim, lay.shape);
-    PyObject *strides = int_tuple(lay.ndim, lay.strides);
+    PyObject *shape = lvpy_int_tuple(lay.ndim, lay.shape);
+    PyObject *strides = lvpy_int_tuple(lay.ndim, lay.strides);
     PyObject *r = NULL;
     if (typestr && fields && shape && strides)
         r = Py_BuildValue("{s:O,s:O,s:O,s:(NO),s:O,s:i}", "shape", shape,

@@ -107,18 +107,7 @@ PyObject *lvpy_view_ndarray(ViewObject *self)
 
 static PyObject *get_shape(ViewObject *self, void *c)
 {
-    int n = lv_view_ndim(self->view);
-    const int64_t *s = lv_view_shape(self->view);
-    PyObject *t = PyTuple_New(n);
-    for (int k = 0; t && k < n; k++) {
-        PyObject *i = PyLong_FromLongLong(s[k]);
-        if (i == NULL) {
-            Py_CLEAR(t);
-            break;
-        }
-        PyTuple_SET_ITEM(t, k, i);
-    }
-    return t;
+    return lvpy_int_tuple(lv_view_ndim(self->view), lv_view_shape(self->view));
 }
 
 static PyObject *get_dtype(ViewObject *self, void *c)

@@ -223,6 +223,9 @@ LVI_HIDDEN bool lvi_stage_is_ravel(const lvi_stage *s, char order);
 /* The smallest and largest value of s over every index of its axes;
  * false when that overflows int64. */
 LVI_HIDDEN bool lvi_stage_range(const lvi_stage *s, int64_t *lo, int64_t *hi);
+/* s as the public API shows a stage (tables borrowed from s). */
+LVI_HIDDEN void lvi_stage_export(const lvi_stage *s, int64_t *offset,
+                                 int *ndim, lv_plan_axis *axes);
 /* The address (bytes, or range position) of index j through stages
  * st[0..n): stage 0 maps j, each later stage unravels and maps the value
  * of the one before.  j must lie inside stage 0's extents. */

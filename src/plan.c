@@ -301,12 +301,7 @@ int lv_plan_stage(const lv_plan *p, int k, int64_t *offset, int *ndim,
     if (k < 0 || k >= p->nstages)
         return LVI_ERR(err, LV_EINDEX, "stage %d of a plan with %d stages", k,
                        p->nstages);
-    const lvi_stage *s = &p->stages[k];
-    *offset = s->offset;
-    *ndim = s->ndim;
-    for (int e = 0; e < s->ndim; e++)
-        axes[e] = (lv_plan_axis){s->ax[e].n, s->ax[e].stride,
-                                 s->ax[e].table ? s->ax[e].table->v : NULL};
+    lvi_stage_export(&p->stages[k], offset, ndim, axes);
     return LV_OK;
 }
 

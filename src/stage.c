@@ -138,6 +138,16 @@ bool lvi_stage_range(const lvi_stage *s, int64_t *lo, int64_t *hi)
     return true;
 }
 
+void lvi_stage_export(const lvi_stage *s, int64_t *offset, int *ndim,
+                      lv_plan_axis *axes)
+{
+    *offset = s->offset;
+    *ndim = s->ndim;
+    for (int e = 0; e < s->ndim; e++)
+        axes[e] = (lv_plan_axis){s->ax[e].n, s->ax[e].stride,
+                                 s->ax[e].table ? s->ax[e].table->v : NULL};
+}
+
 int64_t lvi_stages_eval(const lvi_stage *st, int n, const int64_t *j)
 {
     const lvi_stage *s = &st[0];

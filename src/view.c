@@ -51,13 +51,13 @@ int lvi_view_grow_stages(lv_view *v, lv_error *err)
     return LV_OK;
 }
 
-lv_view *lvi_view_clone(const lv_view *v, lv_error *err)
+/* A new view with v's header (shape, op chain, flags) and nstages zeroed
+ * stages for the caller to fill. */
+static lv_view *clone_header(const lv_view *v, int nstages, lv_error *err)
 {
-    lv_view *c = lvi_view_alloc(v->src, v->dtype, v->nstages, err);
+    lv_view *c = lvi_view_alloc(v->src, v->dtype, nstages, err);
     if (c == NULL)
         return NULL;
-    for (int k = 0; k < v->nstages; k++)
-        lvi_stage_copy(&c->stages[k], &v->stages[k]);
     c->broadcast = v->broadcast;
     c->nops = v->nops;
     c->op = v->op ? lvi_op_ref(v->op) : NULL;
@@ -67,13 +67,21 @@ lv_view *lvi_view_clone(const lv_view *v, lv_error *err)
     return c;
 }
 
+lv_view *lvi_view_clone(const lv_view *v, lv_error *err)
+{
+    lv_view *c = clone_header(v, v->nstages, err);
+    for (int k = 0; c && k < v->nstages; k++)
+        lvi_stage_copy(&c->stages[k], &v->stages[k]);
+    return c;
+}
+
 lv_view *lvi_view_clone_affine(const lv_view *v, int64_t offset,
                                const int64_t *strides, lv_error *err)
 {
     /* the caller proved the map affine: it agrees at element 0 */
     LVI_ASSERT(v->size == 0 || lvi_view_eval(v, (const int64_t[LV_MAXDIMS]){0})
                                    == offset);
-    lv_view *c = lvi_view_alloc(v->src, v->dtype, 1, err);
+    lv_view *c = clone_header(v, 1, err);
     if (c == NULL)
         return NULL;
     lvi_stage *s0 = &c->stages[0];
@@ -83,12 +91,6 @@ lv_view *lvi_view_clone_affine(const lv_view *v, int64_t offset,
     for (int e = 0; e < v->ndim; e++)
         s0->ax[e] = (lvi_axis){v->shape[e], v->shape[e] > 1 ? strides[e] : 0,
                                NULL};
-    c->broadcast = v->broadcast;
-    c->nops = v->nops;
-    c->op = v->op ? lvi_op_ref(v->op) : NULL;
-    c->ndim = v->ndim;
-    memcpy(c->shape, v->shape, sizeof v->shape);
-    c->size = v->size;
     return c;
 }
 
@@ -324,12 +326,7 @@ int lv_view_stage(const lv_view *v, int k, int64_t *offset, int *ndim,
     if (k < 0 || k >= v->nstages)
         return LVI_ERR(err, LV_EINDEX, "stage %d of a view with %d stages", k,
                        v->nstages);
-    const lvi_stage *s = &v->stages[k];
-    *offset = s->offset;
-    *ndim = s->ndim;
-    for (int e = 0; e < s->ndim; e++)
-        axes[e] = (lv_plan_axis){s->ax[e].n, s->ax[e].stride,
-                                 s->ax[e].table ? s->ax[e].table->v : NULL};
+    lvi_stage_export(&v->stages[k], offset, ndim, axes);
     return LV_OK;
 }
 

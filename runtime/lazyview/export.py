@@ -343,21 +343,8 @@ SPEC_HINTS = ("axes", "scale", "name")  # literal bindings a spec may carry
 
 def spec_hints(text):
     """The export hints bound at a spec's top level, e.g. ``axes = "zyx"``."""
-    import ast
-    hints = {}
-    try:
-        tree = ast.parse(text)
-    except SyntaxError:
-        return hints
-    for node in tree.body:
-        if (isinstance(node, ast.Assign) and len(node.targets) == 1
-                and isinstance(node.targets[0], ast.Name)
-                and node.targets[0].id in SPEC_HINTS):
-            try:
-                hints[node.targets[0].id] = ast.literal_eval(node.value)
-            except ValueError:
-                continue
-    return hints
+    from .specfmt import literal_bindings
+    return literal_bindings(text, SPEC_HINTS)
 
 
 def add_cli_arguments(p):

@@ -25,13 +25,13 @@ itself, never a mean level), so opening reads that tile and nothing more.
 Layers are named after the spec file (``seed.lzv`` -> ``seed``) everywhere:
 this reader and ``lazyview view``.
 """
-import ast
 import os
 
 import numpy as np
 
 import lazyview as lv
 from .multiscale import MAX_LEVEL_EDGE
+from .specfmt import literal_bindings
 
 HINTS = {"rgb": bool, "channel_axis": int, "contrast_limits": tuple,
          "colormap": str, "method": str, "name": str, "axis_labels": tuple,
@@ -40,25 +40,14 @@ LIMITS_TILE = 512  # edge of the tile contrast limits are computed from
 
 
 def spec_hints(text):
-    """The layer hints bound at the top level of a spec (see module doc)."""
+    """The layer hints bound at the top level of a spec (see module doc),
+    those of the wrong kind left out."""
     hints = {}
-    try:
-        tree = ast.parse(text)
-    except SyntaxError:
-        return hints
-    for node in tree.body:
-        if (isinstance(node, ast.Assign) and len(node.targets) == 1
-                and isinstance(node.targets[0], ast.Name)
-                and node.targets[0].id in HINTS):
-            try:
-                value = ast.literal_eval(node.value)
-            except ValueError:
-                continue
-            kind = HINTS[node.targets[0].id]
-            if isinstance(value, list):
-                value = tuple(value)
-            if isinstance(value, kind):
-                hints[node.targets[0].id] = value
+    for key, value in literal_bindings(text, HINTS).items():
+        if isinstance(value, list):
+            value = tuple(value)
+        if isinstance(value, HINTS[key]):
+            hints[key] = value
     return hints
 
 

@@ -16,10 +16,31 @@ import ast
 import io
 import tokenize
 
-__all__ = ["format_spec", "FormatError"]
+__all__ = ["format_spec", "FormatError", "literal_bindings"]
 
 INDENT = "    "
 WIDTH = 79
+
+
+def literal_bindings(text, names):
+    """The literal values bound to `names` at a spec's top level (``rgb =
+    True``, ``axes = "zyx"``): the hints napari and the exporter read.
+    Bindings that are not literals, and text that is not Python, give
+    nothing."""
+    out = {}
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return out
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+                and node.targets[0].id in names):
+            try:
+                out[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                continue
+    return out
 
 
 class FormatError(ValueError):
