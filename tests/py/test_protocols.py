@@ -207,8 +207,9 @@ CTRL_C = textwrap.dedent("""
         signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
     threading.Thread(target=interrupt, daemon=True).start()
     t0 = time.perf_counter()
-    try:
-        v.compute(threads=2)
+    try:      # again and again: a fast machine must not finish before SIGINT
+        for _ in range(1000):
+            v.compute(threads=2)
     except KeyboardInterrupt:
         print("interrupted", time.perf_counter() - sent[0], time.perf_counter() - t0)
     else:
