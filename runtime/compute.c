@@ -138,11 +138,10 @@ static int run(job *j)
  * or -1 when closing fails on success. */
 static int close_bar(PyObject *bar, int rc)
 {
-    PyObject *type, *value, *tb;
 #if PY_VERSION_HEX >= 0x030C0000
-    value = PyErr_GetRaisedException();
-    type = tb = NULL;
+    PyObject *value = PyErr_GetRaisedException();
 #else
+    PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
 #endif
     PyObject *r = PyObject_CallMethod(bar, "close", NULL);
