@@ -31,7 +31,8 @@ for ver in "${@:-3.12 3.13}"; do
     rm -rf "$venv" "$WORK/wheels-$v"
     "$py" -m venv "$venv"
     "$venv/bin/python" -m pip install -q --upgrade pip
-    "$venv/bin/python" -m pip install -q "numpy>=2" "dask[array]" tifffile pytest hypothesis
+    "$venv/bin/python" -m pip install -q "numpy>=2" "dask[array]" distributed tifffile \
+        imageio tqdm pytest hypothesis
     "$venv/bin/python" -m pip wheel -q --no-deps -w "$WORK/wheels-$v" "$ROOT"
     "$venv/bin/python" -m pip install -q --no-deps "$WORK"/wheels-$v/lazyview-*.whl
     site=$("$venv/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
