@@ -187,7 +187,8 @@ def check(run, arg, words):
 
 
 @pytest.mark.parametrize("name, call, valid, arg, words, hname", list(cases()))
-def test_public_functions(name, call, valid, arg, words, hname, tmp_path):
+def test_public_functions(name, call, valid, arg, words, hname, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a hostile str for a path argument is a relative path
     kw = dict(valid)
     kw[arg] = HOSTILE[hname]
     check(lambda: call(kw, tmp_path), arg, words)
