@@ -54,15 +54,16 @@ STAMP_VENV := $(VENV)/.stamp
 
 .SECONDARY:
 
-# the templates and the portable helpers, compiled into the library
-codegen/templates_gen.c: $(TEMPLATES) codegen/embed_templates.py
-	@echo "  EMBED   $@"
-	@$(PYTHON) codegen/embed_templates.py
 .PHONY: all lib ext test ctest ctest-san pytest pytest-san bench demo fuzz deps clean test-pythons
 
 all: lib ext
 
 lib: $(BUILD)/liblazyview.a $(BUILD)/liblazyview.so
+
+# the templates and the portable helpers, compiled into the library
+codegen/templates_gen.c: $(TEMPLATES) codegen/embed_templates.py
+	@echo "  EMBED   $@"
+	@$(PYTHON) codegen/embed_templates.py
 
 $(BUILD)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
