@@ -166,14 +166,7 @@ static PyObject *field_format(const lv_field *f)
     PyObject *d = (PyObject *)descr_of_lv(f->type);
     if (d == NULL || f->ndim == 0)
         return d;
-    PyObject *shape = PyTuple_New(f->ndim);
-    for (int k = 0; shape && k < f->ndim; k++) {
-        PyObject *i = PyLong_FromLongLong(f->shape[k]);
-        if (i == NULL)
-            Py_CLEAR(shape);
-        else
-            PyTuple_SET_ITEM(shape, k, i);
-    }
+    PyObject *shape = lvpy_int_tuple(f->ndim, f->shape);
     return shape ? Py_BuildValue("(NN)", d, shape) : (Py_DECREF(d), NULL);
 }
 

@@ -82,7 +82,9 @@ static PyObject *export_fill(PyObject *m, PyObject *const *args,
 static PyObject *export_reduce(PyObject *m, PyObject *const *args,
                                Py_ssize_t nargs)
 {
+    static const char *const methods[] = {"mean", "stride", NULL};
     lvpy_state *st = lvpy_state_of_module(m);
+    const char *name;
     int64_t f[LV_MAXDIMS], shape[LV_MAXDIMS];
     npy_intp dims[LV_MAXDIMS];
     lv_dtype *dt = NULL;
@@ -103,14 +105,9 @@ static PyObject *export_reduce(PyObject *m, PyObject *const *args,
             PyErr_Format(PyExc_ValueError, "factors needs %d entries", n);
         return NULL;
     }
-    if (PyUnicode_Check(args[2]) && PyUnicode_CompareWithASCIIString(args[2], "mean") == 0)
-        method = LV_REDUCE_MEAN;
-    else if (PyUnicode_Check(args[2]) && PyUnicode_CompareWithASCIIString(args[2], "stride") == 0)
-        method = LV_REDUCE_STRIDE;
-    else {
-        PyErr_SetString(PyExc_ValueError, "method must be 'mean' or 'stride'");
+    if (lvpy_choice(args[2], "method", methods, &name) < 0)
         return NULL;
-    }
+    method = name == methods[0] ? LV_REDUCE_MEAN : LV_REDUCE_STRIDE;
     if (lvpy_dtype(st, (PyObject *)PyArray_DESCR(a), &dt, &descr) < 0)
         return NULL;
     for (int k = 0; k < n; k++) {

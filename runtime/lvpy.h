@@ -135,6 +135,8 @@ lv_view *lvpy_spec_open_tiff(void *ctx, const char *path, int64_t series,
 /* View methods defined outside viewtype.c (registered in its tables). */
 PyObject *lvpy_view_compute(ViewObject *self, PyObject *const *args,
                             Py_ssize_t nargs, PyObject *kwnames);
+/* v.explain(): why the view is or is not strided, a str (unused may be NULL) */
+PyObject *lvpy_view_explain(ViewObject *self, PyObject *unused);
 PyObject *lvpy_view_item(ViewObject *self, Py_ssize_t i);
 PyObject *lvpy_view_iter(ViewObject *self);
 PyObject *lvpy_view_get_strides(ViewObject *self, void *closure);

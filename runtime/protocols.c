@@ -51,24 +51,13 @@ PyObject *lvpy_view_get_strides(ViewObject *self, void *closure)
     return lvpy_int_tuple(lay.ndim, lay.strides);
 }
 
-/* The explanation why v is not strided, as a str (new reference). */
-static PyObject *why_not(ViewObject *self)
-{
-    char *s = lv_view_explain(self->view);
-    if (s == NULL)
-        return PyErr_NoMemory();
-    PyObject *r = PyUnicode_FromString(s);
-    lv_free(s);
-    return r;
-}
-
 /* __array_interface__ (version 3) for strided views. */
 PyObject *lvpy_view_get_array_interface(ViewObject *self, void *closure)
 {
     static char empty;
     lv_layout lay;
     if (!lv_view_is_strided(self->view)) {
-        PyObject *why = why_not(self);
+        PyObject *why = lvpy_view_explain(self, NULL);
         if (why)
             PyErr_Format(PyExc_AttributeError, "__array_interface__: only strided "
                          "views have one; use lazyview.asarray(v) (a lazy dask "
@@ -114,7 +103,7 @@ PyObject *lvpy_view_dlpack(ViewObject *self, PyObject *const *args,
         return NULL;
     }
     if (!lv_view_is_strided(self->view)) {
-        PyObject *why = why_not(self);
+        PyObject *why = lvpy_view_explain(self, NULL);
         if (why)
             PyErr_Format(PyExc_BufferError, "__dlpack__: only strided views can be "
                          "shared through DLPack; v.compute() makes a C-contiguous "

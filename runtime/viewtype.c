@@ -346,7 +346,7 @@ static PyObject *view_broadcast_to(ViewObject *self, PyObject *arg)
                 lv_view_broadcast_to(self->view, ndim, shape, &err), &err, NULL);
 }
 
-static PyObject *view_explain(ViewObject *self, PyObject *unused)
+PyObject *lvpy_view_explain(ViewObject *self, PyObject *unused)
 {
     char *s = lv_view_explain(self->view);
     if (s == NULL)
@@ -591,7 +591,7 @@ static PyMethodDef view_methods[] = {
      LVPY_DOC_REINTERPRET},
     {"broadcast_to", (PyCFunction)view_broadcast_to, METH_O,
      LVPY_DOC_BROADCAST_TO},
-    {"explain", (PyCFunction)view_explain, METH_NOARGS,
+    {"explain", (PyCFunction)lvpy_view_explain, METH_NOARGS,
      LVPY_DOC_EXPLAIN},
     {"to_spec", (PyCFunction)view_to_spec, METH_NOARGS,
      LVPY_DOC_TO_SPEC},

@@ -164,12 +164,9 @@ static int flat_range(flat_ctx *fc, int64_t f0, int64_t f1, int p)
 static int flat_axis(const lv_view *v, const lvi_box *box)
 {
     if (v->nstages != 2 || v->ndim == 0 || v->src->kind == LV_SOURCE_RANGE ||
-        !lvi_stage_is_ravel(&v->stages[0], 'C'))
+        !lvi_stage_is_ravel(&v->stages[0], 'C') ||
+        !lvi_stage_is_linear(&v->stages[1]))
         return -1;
-    const lvi_stage *s = &v->stages[1];
-    for (int q = 0; q < s->ndim; q++)
-        if (s->ax[q].table)
-            return -1;
     int k = v->ndim - 1;
     int64_t run = 1;
     while (k > 0 && box->start[k] == 0 && box->ext[k] == v->shape[k])

@@ -26,6 +26,7 @@
 #ifndef LVI_H
 #define LVI_H
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -104,6 +105,16 @@ static inline char lvi_native_order(void)
 {
     const uint16_t one = 1;
     return *(const uint8_t *)&one ? '<' : '>';
+}
+
+/* float16 bits -> double (IEEE 754 half precision); exact. */
+static inline double lvi_half_to_double(uint16_t h)
+{
+    int e = (h >> 10) & 0x1f, m = h & 0x3ff;
+    double v = e == 0 ? ldexp(m, -24)                  /* subnormal */
+               : e == 31 ? (m ? NAN : INFINITY)
+               : ldexp(1024 + m, e - 25);
+    return (h & 0x8000) ? -v : v;
 }
 
 struct lv_dtype {
@@ -217,6 +228,8 @@ LVI_HIDDEN void lvi_stage_clear(lvi_stage *s);
 /* Normalises axis e of s: an evenly spaced (or short) table becomes a
  * linear map, its first entry moving into the offset.  Never fails. */
 LVI_HIDDEN void lvi_stage_normalise(lvi_stage *s, int e);
+/* True when no axis of s is a gather (offset + sum(i * stride)). */
+LVI_HIDDEN bool lvi_stage_is_linear(const lvi_stage *s);
 /* True when s is the contiguous ravel of its own shape in order ('C' or
  * 'F'): offset 0, no tables, element-unit strides. */
 LVI_HIDDEN bool lvi_stage_is_ravel(const lvi_stage *s, char order);

@@ -43,14 +43,6 @@ void lv_plan_free(lv_plan *p)
 
 /* ------------------------------------------------------------- computing */
 
-static bool all_linear(const lvi_stage *s)
-{
-    for (int e = 0; e < s->ndim; e++)
-        if (s->ax[e].table)
-            return false;
-    return true;
-}
-
 /* The one linear stage offset + sum(i * strides) over shape. */
 static void affine_stage(lvi_stage *s, int ndim, const int64_t *shape,
                          const lvi_affine *a)
@@ -165,7 +157,7 @@ static int analyze(lv_plan *p, const lv_view *v, lvi_affine *a)
 {
     const lvi_stage *s0 = &v->stages[0];
     bool strided = true;
-    if (v->nstages == 1 && all_linear(s0)) {
+    if (v->nstages == 1 && lvi_stage_is_linear(s0)) {
         a->c = s0->offset;
         for (int e = 0; e < v->ndim; e++)
             a->coef[e] = s0->ax[e].stride;
@@ -231,7 +223,7 @@ lv_plan *lv_view_plan(const lv_view *v, lv_error *err)
 
 bool lvi_view_is_one_strided_stage(const lv_view *v)
 {
-    return v->nstages == 1 && all_linear(&v->stages[0]) &&
+    return v->nstages == 1 && lvi_stage_is_linear(&v->stages[0]) &&
            v->src->kind != LV_SOURCE_RANGE;
 }
 

@@ -17,16 +17,6 @@
 
 #define SLAB_ELEMS (1 << 22) /* elements read per slab */
 
-/* float16 bits -> double (IEEE 754 half precision). */
-static double half_to_double(uint16_t h)
-{
-    int e = (h >> 10) & 0x1f, m = h & 0x3ff;
-    double v = e == 0 ? ldexp(m, -24)                  /* subnormal */
-               : e == 31 ? (m ? NAN : INFINITY)
-               : ldexp(1024 + m, e - 25);
-    return (h & 0x8000) ? -v : v;
-}
-
 /* The value of one element as a double. */
 static double element(const unsigned char *p, char kind, int64_t size, bool swap)
 {
@@ -40,7 +30,7 @@ static double element(const unsigned char *p, char kind, int64_t size, bool swap
     case 'b': return u.u8 != 0;
     case 'i': return size == 1 ? u.i8 : size == 2 ? u.i16 : size == 4 ? u.i32 : (double)u.i64;
     case 'u': return size == 1 ? u.u8 : size == 2 ? u.u16 : size == 4 ? u.u32 : (double)u.u64;
-    default: return size == 2 ? half_to_double(u.u16) : size == 4 ? u.f : u.d;
+    default: return size == 2 ? lvi_half_to_double(u.u16) : size == 4 ? u.f : u.d;
     }
 }
 

@@ -54,15 +54,6 @@ typedef struct mean_ops {
 
 /* -------------------------------------------------------- float16 */
 
-static double half_to_double(uint16_t h)
-{
-    int e = (h >> 10) & 0x1f, m = h & 0x3ff;
-    double v = e == 0 ? ldexp(m, -24)
-               : e == 31 ? (m ? NAN : INFINITY)
-               : ldexp(1024 + m, e - 25);
-    return (h & 0x8000) ? -v : v;
-}
-
 /* sig >> shift, rounded half to even (sig < 2^53). */
 static uint64_t shift_rne(uint64_t sig, int shift)
 {
@@ -180,7 +171,7 @@ static inline int64_t last_cells(int64_t j, int64_t f, int64_t n)
 #define U128_STORE(s, c) div_rne_u128((s), (c))
 #define BOOL_STORE(s, c) ((uint8_t)(div_rne_int64_t((s), (c)) != 0))
 #define FLOAT_STORE(s, c) ((s) / (double)(c))
-#define HALF_LOAD(x) half_to_double(x)
+#define HALF_LOAD(x) lvi_half_to_double(x)
 #define HALF_STORE(s, c) double_to_half((s) / (double)(c))
 
 /* s / 2^k rounded half to even, without branches in the loops (k is a

@@ -83,6 +83,14 @@ void lvi_stage_normalise(lvi_stage *s, int e)
     lvi_table_free(t);
 }
 
+bool lvi_stage_is_linear(const lvi_stage *s)
+{
+    for (int e = 0; e < s->ndim; e++)
+        if (s->ax[e].table)
+            return false;
+    return true;
+}
+
 bool lvi_stage_is_ravel(const lvi_stage *s, char order)
 {
     int64_t stride = 1;

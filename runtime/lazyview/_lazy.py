@@ -77,6 +77,12 @@ def _starts(chunks):
     return [tuple(itertools.accumulate((0,) + tuple(c[:-1]))) for c in chunks]
 
 
+def _bounds(starts, chunks, idx):
+    """(lo, hi) of chunk idx: its elements are lo <= i < hi."""
+    lo = tuple(s[i] for s, i in zip(starts, idx))
+    return lo, tuple(a + c[i] for a, c, i in zip(lo, chunks, idx))
+
+
 # ------------------------------------------------------------------- graph
 
 def fill(view, lo, hi):
@@ -106,9 +112,7 @@ class FillLayer(Layer):
         self.numblocks = tuple(len(c) for c in chunks)
 
     def task(self, key):
-        idx = key[1:]
-        lo = tuple(s[i] for s, i in zip(self.starts, idx))
-        hi = tuple(a + c[i] for a, c, i in zip(lo, self.chunks, idx))
+        lo, hi = _bounds(self.starts, self.chunks, key[1:])
         if Task is None:
             return (fill, self.view, lo, hi)
         return Task(key, fill, self.view, lo, hi)
@@ -168,11 +172,6 @@ def _refuse_remote_memory(view):
             "(scheduler='threads')")
 
 
-def _chunk_slices(key, starts, chunks):
-    return tuple(slice(s[i], s[i] + c[i])
-                 for s, c, i in zip(starts, chunks, key[1:]))
-
-
 def _whole_compute(dsk):
     """The FillLayer of dsk when dsk computes that whole array and nothing
     else (its chunks and dask's finalize of them), on the local scheduler;
@@ -181,13 +180,12 @@ def _whole_compute(dsk):
     if not layers or not _is_local_scheduler():
         return None
     fills = [lay for lay in layers.values() if isinstance(lay, FillLayer)]
-    rest = [lay for name, lay in layers.items() if not isinstance(lay, FillLayer)]
+    rest = {name: lay for name, lay in layers.items() if not isinstance(lay, FillLayer)}
     if len(fills) != 1 or len(fills[0]) < 2 or not all(
-            name.startswith("finalize-") for name, lay in layers.items()
-            if not isinstance(lay, FillLayer)):
+            name.startswith("finalize-") for name in rest):
         return None
     needed = set()
-    for lay in rest:
+    for lay in rest.values():
         for task in lay.values():
             needed |= set(getattr(task, "dependencies", ()))
     layer = fills[0]
@@ -212,8 +210,8 @@ def _optimize(dsk, keys, **kwargs):
     whole = (layer.name + "-whole",)
     graph = {whole: Task(whole, fill_all, layer.view, threads)}
     for k in layer:
-        graph[k] = Task(k, operator.getitem, TaskRef(whole),
-                        _chunk_slices(k, layer.starts, layer.chunks))
+        lo, hi = _bounds(layer.starts, layer.chunks, k[1:])
+        graph[k] = Task(k, operator.getitem, TaskRef(whole), tuple(map(slice, lo, hi)))
     for name, lay in dsk.layers.items():
         if not isinstance(lay, FillLayer):
             graph.update(lay)

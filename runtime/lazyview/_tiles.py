@@ -84,9 +84,7 @@ class TileArray:
         starts = _lazy._starts(chunks)
 
         def fill(block_id=None):
-            lo = tuple(s[i] for s, i in zip(starts, block_id))
-            hi = tuple(a + c[i] for a, c, i in zip(lo, chunks, block_id))
-            return self._block(lo, hi)
+            return self._block(*_lazy._bounds(starts, chunks, block_id))
 
         return da.map_blocks(fill, chunks=chunks, dtype=self.dtype,
                              meta=np.empty((0,) * self.ndim, self.dtype))

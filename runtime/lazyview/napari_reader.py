@@ -74,15 +74,21 @@ def _limits_tile(v, axes):
     return v[tuple(key)]
 
 
-def _limits(v, axes):
-    """min/max of one small tile of v (see _limits_tile): a cheap estimate."""
-    tile = _limits_tile(v, axes).compute(threads=1, progress=False)
-    if tile.dtype.kind == "b" or tile.size == 0:
+def contrast_limits(a):
+    """napari contrast limits from the values of the ndarray a: its finite
+    min and max, (0, 1) for bools, empty or non-finite data, widened when
+    every value is the same."""
+    if a.dtype.kind == "b" or a.size == 0:
         return (0, 1)
-    lo, hi = np.nanmin(tile), np.nanmax(tile)
+    lo, hi = float(np.nanmin(a)), float(np.nanmax(a))
     if not np.isfinite(lo) or not np.isfinite(hi):
         return (0, 1)
-    return (float(lo), float(hi) if hi > lo else float(lo) + 1)
+    return (lo, hi if hi > lo else lo + 1)
+
+
+def _limits(v, axes):
+    """min/max of one small tile of v (see _limits_tile): a cheap estimate."""
+    return contrast_limits(_limits_tile(v, axes).compute(threads=1, progress=False))
 
 
 def _per_axis(hints, key, ndim, drop):

@@ -15,6 +15,7 @@ import os
 import numpy as np
 
 from .export import STATE_FILE
+from .napari_reader import contrast_limits
 
 
 def _group_attributes(path):
@@ -47,13 +48,7 @@ def _limits(level, channel_axis):
     """min/max of the smallest level's middle plane (cheap)."""
     key = tuple(n // 2 if a != channel_axis else slice(None)
                 for a, n in enumerate(level.shape[:-2]))
-    plane = np.asarray(level[key])
-    if plane.dtype.kind == "b":
-        return (0, 1)
-    lo, hi = float(np.nanmin(plane)), float(np.nanmax(plane))
-    if not np.isfinite(lo) or not np.isfinite(hi):
-        return (0, 1)
-    return (lo, hi if hi > lo else lo + 1)
+    return contrast_limits(np.asarray(level[key]))
 
 
 def _transform(dataset, kind, n):

@@ -38,13 +38,8 @@ LEVELS = 5
 QUICK = os.environ.get("LV_BENCH_QUICK") == "1"
 CODEC_LEVEL = int(os.environ.get("LV_BENCH_ZSTD", "1"))
 
-
-def status(field):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
-    raise KeyError(field)
+sys.path.insert(0, os.path.dirname(RSS_SCRIPT))
+from export_rss import status  # noqa: E402  (/proc/self/status fields)
 
 
 def make_stack(path):

@@ -10,7 +10,9 @@
 #ifndef CASES_H
 #define CASES_H
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct case_table {
     const void *cases;       /* an array of structs starting with a name */
@@ -42,6 +44,20 @@ static inline int run_tables(const char *group, case_table values,
     int failed = _cmocka_run_group_tests(group, tests, n, setup, teardown);
     free(tests);
     return failed;
+}
+
+/* A case's text with every '@' replaced by dir (the file's temporary
+ * folder), so cases can name files there; caller frees. */
+static inline char *with_dir(const char *text, const char *dir)
+{
+    size_t n = strlen(text) + 1;
+    for (const char *c = text; *c; c++)
+        n += *c == '@' ? strlen(dir) : 0;
+    char *out = malloc(n), *o = out;
+    for (const char *c = text; *c; c++)
+        o += *c == '@' ? sprintf(o, "%s", dir) : sprintf(o, "%c", *c);
+    *o = '\0';
+    return out;
 }
 
 #endif /* CASES_H */

@@ -37,6 +37,8 @@
 
 #include "lazyview/lazyview.h"
 
+#include "cases.h"
+
 /* ------------------------------------------------------------ fixture */
 
 static char DIR_[32];           /* /tmp/lv_emit_XXXXXX */
@@ -62,19 +64,6 @@ static int group_teardown(void **state)
     unlink(path);
     rmdir(DIR_);
     return 0;
-}
-
-/* text with every '@' replaced by the temporary folder; caller frees. */
-static char *with_dir(const char *text)
-{
-    size_t n = strlen(text) + 1;
-    for (const char *c = text; *c; c++)
-        n += *c == '@' ? strlen(DIR_) : 0;
-    char *out = malloc(n), *o = out;
-    for (const char *c = text; *c; c++)
-        o += *c == '@' ? sprintf(o, "%s", DIR_) : sprintf(o, "%c", *c);
-    *o = '\0';
-    return out;
 }
 
 /* Replaces every occurrence of what in *text (malloc'd) with "@DIR@". */
@@ -198,7 +187,7 @@ static const gcase CASES[] = {
 /* One script of case c, path masked; caller frees. */
 static char *script(const gcase *c, bool portable)
 {
-    char *text = with_dir(c->spec);
+    char *text = with_dir(c->spec, DIR_);
     lv_error err = {0};
     lv_view *v = lv_spec_parse(text, strlen(text), NULL, 0, &err);
     free(text);
@@ -281,8 +270,6 @@ static void test_memory_views_have_no_script(void **state)
 }
 
 /* ------------------------------------------------------------------ main */
-
-#include "cases.h"
 
 int main(void)
 {

@@ -86,22 +86,9 @@ static int group_teardown(void **state)
     return 0;
 }
 
-/* text with every '@' replaced by the temp dir; caller frees. */
-static char *with_dir(const char *text)
-{
-    size_t n = strlen(text) + 1;
-    for (const char *c = text; *c; c++)
-        n += *c == '@' ? strlen(DIR_) : 0;
-    char *out = malloc(n), *o = out;
-    for (const char *c = text; *c; c++)
-        o += *c == '@' ? sprintf(o, "%s", DIR_) : sprintf(o, "%c", *c);
-    *o = '\0';
-    return out;
-}
-
 static lv_view *parse_or_null(const char *text, lv_error *err)
 {
-    char *t = with_dir(text);
+    char *t = with_dir(text, DIR_);
     lv_view *v = lv_spec_parse(t, strlen(t), BUFS, 2, err);
     free(t);
     return v;
@@ -494,7 +481,7 @@ static void check_error(const char *text, size_t len, int code, int line,
 static void run_error_case(void **state)
 {
     const ecase *c = *state;
-    char *t = with_dir(c->text);
+    char *t = with_dir(c->text, DIR_);
     check_error(t, strlen(t), c->code, c->line, c->col, c->words);
     free(t);
 }

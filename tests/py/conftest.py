@@ -28,3 +28,14 @@ settings.load_profile("lazyview")
 def rng():
     import numpy as np
     return np.random.default_rng(1234)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A two-process dask.distributed client, one per test module; while it
+    lives it is the default scheduler, so modules use it in their last tests."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                                  dashboard_address=None) as c, \
+            distributed.Client(c) as client:
+        yield client

@@ -442,15 +442,6 @@ def test_peak_memory_does_not_grow_with_the_file(tmp_path):
 
 # ------------------------------------------------------- distributed
 
-@pytest.fixture(scope="module")
-def cluster():
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                  dashboard_address=None) as c, \
-            distributed.Client(c) as client:
-        yield client
-
-
 def test_distributed_workers_write_their_own_regions(cluster, tmp_path, rng):
     x = rng.integers(0, 4000, (8, 50, 40), dtype="<u2")
     v = lv.open_raw(raw_file(tmp_path, x), "<u2", x.shape).transpose(0, 2, 1)

@@ -319,15 +319,6 @@ def test_ten_terabytes_of_sparse_file(tmp_path):
 # ---------------------------------------------- distributed (last: its
 # client becomes the default scheduler for the rest of the module)
 
-@pytest.fixture(scope="module")
-def cluster():
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                  dashboard_address=None) as c, \
-            distributed.Client(c) as client:
-        yield client
-
-
 def test_distributed_matches_local(cluster, tmp_path):
     path = tmp_path / "d.raw"
     x = np.arange(40 * 30 * 20, dtype="<f4").reshape(40, 30, 20)
