@@ -28,13 +28,18 @@ def on_terminal():
         return False
 
 
-def compute_bar(total, done, force):
-    """A tqdm bar in bytes for View.compute(), or None (not a terminal)."""
+def bytes_bar(total, desc, initial=0):
+    """A tqdm bar counting bytes on standard error, or None without tqdm."""
     tqdm = _tqdm()
-    if tqdm is None or not (force or on_terminal()):
+    if tqdm is None:
         return None
-    return tqdm(total=total, initial=done, unit="B", unit_scale=True,
-                unit_divisor=1024, desc="lazyview compute", leave=False)
+    return tqdm(total=total, initial=initial, unit="B", unit_scale=True,
+                unit_divisor=1024, desc=desc, leave=False)
+
+
+def compute_bar(total, done, force):
+    """A bar for View.compute(), or None (not a terminal)."""
+    return bytes_bar(total, "lazyview compute", done) if force or on_terminal() else None
 
 
 def iterate(iterable, *, total=None, desc=None):

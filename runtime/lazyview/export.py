@@ -24,7 +24,6 @@ and reads stores back (the napari reader, the tests).
 import json
 import os
 import shutil
-import sys
 import time
 
 import numpy as np
@@ -286,7 +285,7 @@ def _create(path, fingerprint):
 
 def _resume(path, fingerprint):
     if not os.path.isfile(os.path.join(path, STATE_FILE)):
-        if _is_zarr(path) and "ome" in _group_attrs(path):
+        if "ome" in (group_attributes(path) or {}):
             return None
         raise ValueError(f"{path} is not an interrupted lazyview export (no "
                          f"{STATE_FILE}); use overwrite=True to replace it")
@@ -301,9 +300,15 @@ def _resume(path, fingerprint):
     return state
 
 
-def _group_attrs(path):
-    with open(os.path.join(path, "zarr.json"), encoding="utf-8") as f:
-        return json.load(f).get("attributes", {})
+def group_attributes(path):
+    """The attributes of the Zarr v3 group at path, or None when path holds
+    no readable group metadata."""
+    try:
+        with open(os.path.join(path, "zarr.json"), encoding="utf-8") as f:
+            meta = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return meta.get("attributes", {}) if meta.get("node_type") == "group" else None
 
 
 # ------------------------------------------------------------- progress
@@ -312,13 +317,10 @@ class Progress:
     """The house progress bar (tqdm, in bytes of level 0, on standard error)
     when it is a terminal; nothing otherwise, or without tqdm."""
 
-    def __init__(self, total, enabled, out=None):
-        from ._progress import _tqdm
-        out = out or sys.stderr
-        tqdm = _tqdm() if enabled and _isatty(out) else None
-        self.bar = None if tqdm is None else tqdm(
-            total=max(total, 1), unit="B", unit_scale=True, unit_divisor=1024,
-            desc="lazyview export", file=out, leave=False)
+    def __init__(self, total, enabled):
+        from ._progress import bytes_bar, on_terminal
+        self.bar = bytes_bar(max(total, 1), "lazyview export") \
+            if enabled and on_terminal() else None
 
     def add(self, nbytes):
         if self.bar is not None:
@@ -327,13 +329,6 @@ class Progress:
     def close(self):
         if self.bar is not None:
             self.bar.close()
-
-
-def _isatty(f):
-    try:
-        return f.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 # ------------------------------------------------------------------ CLI

@@ -28,7 +28,7 @@ import os
 
 import numpy as np
 
-from . import _progress
+from . import _args, _progress
 
 __all__ = ["open_tiff", "page_table"]
 
@@ -145,17 +145,7 @@ def open_tiff(path, *, series=0, mode="r"):
     """
     if not isinstance(mode, str) or mode not in ("r", "r+"):
         raise ValueError(f"open_tiff: mode must be 'r' or 'r+', not {mode!r}")
-    if not isinstance(path, (str, bytes, os.PathLike)):
-        raise TypeError(f"open_tiff: path must be a str, bytes or os.PathLike, "
-                        f"not {type(path).__name__}")
-    path = os.fsdecode(path)
-    if "\0" in path:
-        raise ValueError("open_tiff: path contains a NUL character")
-    try:
-        os.fsencode(path)
-    except UnicodeError:
-        raise ValueError(f"open_tiff: path {path!r} cannot be encoded for the "
-                         "file system") from None
+    path = _args.path(path, "open_tiff: path")
     if isinstance(series, bool) or not isinstance(series, (int, np.integer)):
         raise TypeError(f"open_tiff: series must be an int, not {type(series).__name__}")
     table = page_table(path, series)

@@ -9,27 +9,17 @@ A store whose export was interrupted has no multiscales yet: it is refused
 with a message that says so.  ``get_reader`` is the npe2 reader command
 (napari.yaml); ``view`` backs ``lazyview view OUT.zarr``.
 """
-import json
 import os
 
 import numpy as np
 
-from .export import STATE_FILE
+from .export import STATE_FILE, group_attributes
 from .napari_reader import contrast_limits
-
-
-def _group_attributes(path):
-    try:
-        with open(os.path.join(path, "zarr.json"), encoding="utf-8") as f:
-            meta = json.load(f)
-    except (OSError, ValueError):
-        return None
-    return meta.get("attributes", {}) if meta.get("node_type") == "group" else None
 
 
 def is_ome_zarr(path):
     """True when path is a Zarr v3 group with OME multiscales metadata."""
-    attrs = _group_attributes(str(path))
+    attrs = group_attributes(str(path))
     return bool(attrs and "multiscales" in attrs.get("ome", {}))
 
 
