@@ -56,15 +56,23 @@ static inline int64_t ref_flat(int ndim, const int64_t *shape, const int64_t *id
     return f;
 }
 
+/* Advances idx through the box [lo, hi) in C order; false after the last. */
+static inline bool box_next(int n, const int64_t *lo, const int64_t *hi,
+                            int64_t *idx)
+{
+    for (int a = n - 1; a >= 0; a--) {
+        if (++idx[a] < hi[a])
+            return true;
+        idx[a] = lo[a];
+    }
+    return false;
+}
+
 /* Advances idx through shape in C order; false after the last. */
 static inline bool ref_next(int ndim, const int64_t *shape, int64_t *idx)
 {
-    for (int k = ndim - 1; k >= 0; k--) {
-        if (++idx[k] < shape[k])
-            return true;
-        idx[k] = 0;
-    }
-    return false;
+    static const int64_t zero[LV_MAXDIMS];
+    return box_next(ndim, zero, shape, idx);
 }
 
 static inline ref ref_strided(int ndim, const int64_t *shape,

@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "oracle.h"
 #include "rng.h"
 
 #include <math.h>
@@ -137,16 +138,6 @@ static bool same(double a, double b)
     return (isnan(a) && isnan(b)) || (a == b && signbit(a) == signbit(b));
 }
 
-/* Advances idx through [lo, hi) in C order; false after the last. */
-static bool next(int n, const int64_t *lo, const int64_t *hi, int64_t *idx)
-{
-    for (int a = n - 1; a >= 0; a--) {
-        if (++idx[a] < hi[a])
-            return true;
-        idx[a] = lo[a];
-    }
-    return false;
-}
 
 /* The mean of v over the window of level element j. */
 static double brute_mean(const lv_view *v, const data *d, const int64_t *f,
@@ -163,7 +154,7 @@ static double brute_mean(const lv_view *v, const data *d, const int64_t *f,
     do {
         assert_int_equal(lv_view_address(v, idx, &a, NULL), LV_OK);
         sum += d->vals[a / d->scale];
-    } while (next(n, ws, we, idx));
+    } while (box_next(n, ws, we, idx));
     return sum / (double)cells;
 }
 
@@ -185,7 +176,7 @@ static void check_mean(const lv_view *v, const data *d, const int64_t *f,
     if (lv_view_fill_mean_block(v, f, lo, hi, out, count * 8, &err) != LV_OK)
         fail_msg("fill_mean_block: %s", err.message);
     assert_true(out[count] == -1.5);
-    for (int64_t k = 0; k < count; k++, next(n, lo, hi, idx)) {
+    for (int64_t k = 0; k < count; k++, box_next(n, lo, hi, idx)) {
         double want = brute_mean(v, d, f, idx);
         if (!same(out[k], want))
             fail_msg("mean %lld: %.17g, expected %.17g (factors %lld...)",

@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "oracle.h"
 #include "rng.h"
 
 #include <math.h>
@@ -117,16 +118,6 @@ static void store_mean(uint8_t *p, char kind, int64_t size, double sum,
     memcpy(p, &u, (size_t)size);
 }
 
-/* Advances idx through [lo, hi) in C order; false after the last. */
-static bool next(int n, const int64_t *lo, const int64_t *hi, int64_t *idx)
-{
-    for (int a = n - 1; a >= 0; a--) {
-        if (++idx[a] < hi[a])
-            return true;
-        idx[a] = lo[a];
-    }
-    return false;
-}
 
 static int64_t flat(int n, const int64_t *shape, const int64_t *idx)
 {
@@ -162,9 +153,9 @@ static void brute_reduce(char kind, int64_t size, int n, const int64_t *shape,
         double sum = 0;
         do
             sum += value_at(in + flat(n, shape, idx) * size, kind, size);
-        while (next(n, ws, we, idx));
+        while (box_next(n, ws, we, idx));
         store_mean(o, kind, size, sum, cells);
-    } while (next(n, zero, osh, j));
+    } while (box_next(n, zero, osh, j));
 }
 
 /* ---------------------------------------------------------- helpers */
