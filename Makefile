@@ -171,7 +171,9 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(HEADERS) | $(STAMP_APT)
 # Each target runs FUZZ_SECONDS over a scratch copy of its committed corpus,
 # from an empty directory (a fuzzed spec may name files); crashes land in
 # build/fuzz/artifacts and fail the run.  fuzz_python (atheris, the Python
-# face: lv.parse and op chains against NumPy) runs last, the same way.
+# face: lv.parse and op chains against NumPy) runs after them, the same way,
+# and last the exporter's crash-consistency test and differential fuzzer
+# (kills at every named point, then random kills and random exports).
 fuzz: $(FUZZ_BINS) ext
 	@set -eo pipefail; for f in $(FUZZERS); do \
 	    work=$(BUILD)/fuzz/work-$$f; rm -rf $$work; mkdir -p $$work/corpus $(BUILD)/fuzz/artifacts; \
@@ -189,6 +191,8 @@ fuzz: $(FUZZ_BINS) ext
 	        -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 \
 	        -print_final_stats=1 -artifact_prefix=$(CURDIR)/$(BUILD)/fuzz/artifacts/python- \
 	        corpus 2>&1 | grep -E "^(Done|stat::number_of_executed_units|==.*ERROR|SUMMARY|=== Uncaught)")
+	@echo "== export crash consistency and differential fuzzer for $(FUZZ_SECONDS) s"
+	@PYTHONPATH=runtime $(VPY) tests/py/test_export_crash.py --seconds $(FUZZ_SECONDS)
 
 # ------------------------------------------------------------ dependencies
 

@@ -1,21 +1,13 @@
 /*
  * export.c — the extension's half of the OME-Zarr exporter
  * (lazyview/export.py): read a slab of a view into a buffer, reduce a
- * level's block into the next level, give back a file's pages, flush the
- * store's file system.  Each call
- * does its work in C with the GIL released, so the exporter's reads and
- * reductions overlap the Zarr writer's compression threads.  Functions of
+ * level's block into the next level, give back a file's pages, say which
+ * file a view maps.  The reads and reductions run in C with the GIL
+ * released, so they overlap the Zarr writer's compression threads.  Functions of
  * the module (private, underscored), registered by module.c's exec slot.
  */
 #include "lvpy.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <unistd.h>
-
-#ifdef __linux__
-int syncfs(int fd); /* <unistd.h> declares it only under _GNU_SOURCE */
-#endif
 
 /* The View behind o (borrowed), or NULL with TypeError. */
 static ViewObject *view_arg(lvpy_state *st, PyObject *o, const char *fname)
@@ -148,35 +140,26 @@ static PyObject *export_drop_pages(PyObject *m, PyObject *arg)
     Py_RETURN_NONE;
 }
 
-/* _syncfs(path): flushes the file system holding path to its disk
- * (syncfs(2); sync(2) where syncfs is missing), GIL released.  The
- * exporter writes chunks without one fsync each and makes them durable in
- * batches, before it records them as done and before the final metadata. */
-static PyObject *export_syncfs(PyObject *m, PyObject *arg)
+/* _source_stat(view): (dev, ino, size, mtime_ns) of the file a file view
+ * maps (lv_source_file_stat: the mapped file, even if another was renamed
+ * over its path since), or None for memory and range views.  The exporter
+ * resumes only from the same, unchanged file. */
+static PyObject *export_source_stat(PyObject *m, PyObject *arg)
 {
-    PyObject *bytes = NULL;
-    int rc = 0, e = 0;
-    if (!PyUnicode_FSConverter(arg, &bytes))
+    lvpy_state *st = lvpy_state_of_module(m);
+    ViewObject *v = view_arg(st, arg, "_source_stat");
+    lv_file_stat fs;
+    lv_error err;
+    if (v == NULL)
         return NULL;
-    Py_BEGIN_ALLOW_THREADS
-#ifdef __linux__
-    int fd = open(PyBytes_AS_STRING(bytes), O_RDONLY | O_CLOEXEC);
-    rc = fd < 0 ? -1 : syncfs(fd);
-    e = errno;
-    if (fd >= 0)
-        close(fd);
-#else
-    sync();
-#endif
-    Py_END_ALLOW_THREADS
-    if (rc != 0) {
-        errno = e;
-        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, arg);
-        Py_DECREF(bytes);
-        return NULL;
-    }
-    Py_DECREF(bytes);
-    Py_RETURN_NONE;
+    const lv_source *src = lv_view_source(v->view);
+    if (lv_source_kind(src) != LV_SOURCE_FILE)
+        Py_RETURN_NONE;
+    if (lv_source_file_stat(src, &fs, &err) != LV_OK)
+        return lvpy_raise(st, &err);
+    return Py_BuildValue("(KKLL)", (unsigned long long)fs.dev,
+                         (unsigned long long)fs.ino, (long long)fs.size,
+                         (long long)fs.mtime_ns);
 }
 
 PyMethodDef lvpy_export_methods[] = {
@@ -189,7 +172,8 @@ PyMethodDef lvpy_export_methods[] = {
     {"_drop_pages", (PyCFunction)export_drop_pages, METH_O,
      "_drop_pages(view)\n--\n\nGives back the resident pages of a file view's "
      "mapping; the data stays in the file."},
-    {"_syncfs", (PyCFunction)export_syncfs, METH_O,
-     "_syncfs(path)\n--\n\nFlushes the file system holding path to disk."},
+    {"_source_stat", (PyCFunction)export_source_stat, METH_O,
+     "_source_stat(view)\n--\n\n(dev, ino, size, mtime_ns) of the file a file "
+     "view maps, or None."},
     {NULL, NULL, 0, NULL},
 };

@@ -1,5 +1,6 @@
 /*
- * residency.c — giving back a file source's resident pages after a long walk.
+ * residency.c — a file source's residency and identity: giving back its
+ * resident pages after a long walk, and saying which file it maps.
  *
  * A file source is a shared mapping (source.c); every page the block
  * accessor touches stays resident in the reading process until the kernel
@@ -12,11 +13,16 @@
  * below data, and mmap maps whole pages, so the page-aligned hull of
  * [data, data + nbytes) lies inside it.  Memory sources are never touched:
  * on private anonymous memory MADV_DONTNEED would discard the contents.
+ *
+ * lv_source_file_stat reports the identity (device, inode, size, mtime)
+ * of the file a file source maps, through the descriptor the source keeps:
+ * the exporter resumes only from the very file it started with.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lvi.h"
@@ -40,5 +46,24 @@ int lv_source_drop_pages(const lv_source *src, lv_error *err)
             err->os_errno = e;
         return rc;
     }
+    return LV_OK;
+}
+
+int lv_source_file_stat(const lv_source *src, lv_file_stat *out, lv_error *err)
+{
+    struct stat st;
+    if (src == NULL || src->kind != LV_SOURCE_FILE)
+        return LVI_ERR(err, LV_EVALUE, "not a file source");
+    if (fstat(src->fd, &st) != 0) {
+        int e = errno;
+        int rc = LVI_ERR(err, LV_EOS, "cannot stat %s", src->path);
+        if (err)
+            err->os_errno = e;
+        return rc;
+    }
+    out->dev = (uint64_t)st.st_dev;
+    out->ino = (uint64_t)st.st_ino;
+    out->size = (int64_t)st.st_size;
+    out->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
     return LV_OK;
 }

@@ -26,6 +26,15 @@ import numpy as np
 OME_VERSION = "0.5"
 DEFAULT_NAMES = {2: "yx", 3: "zyx", 4: "czyx", 5: "tczyx"}
 AXIS_TYPES = {"t": "time", "c": "channel", "z": "space", "y": "space", "x": "space"}
+# OME-Zarr's units: UDUNITS-2 names, as the specification lists them
+SPACE_UNITS = frozenset("""angstrom attometer centimeter decimeter exameter femtometer
+    foot gigameter hectometer inch kilometer megameter meter micrometer mile
+    millimeter nanometer parsec petameter picometer terameter yard yoctometer
+    yottameter zeptometer zettameter""".split())
+TIME_UNITS = frozenset("""attosecond centisecond day decisecond exasecond femtosecond
+    gigasecond hectosecond hour kilosecond megasecond microsecond millisecond
+    minute nanosecond petasecond picosecond second terasecond yoctosecond
+    yottasecond zeptosecond zettasecond""".split())
 SLAB_BUDGET = 4 << 20    # bytes of level 0 read at once (one slab), at most
 MAX_LEVELS = 32
 
@@ -77,10 +86,11 @@ class ExportLayout:
 
 # ------------------------------------------------------------------ axes
 
-def resolve_axes(ndim, axes):
+def resolve_axes(ndim, axes, units=None):
     """OME axes (dicts with name and, when known, type and unit) for a view
     of ndim axes, from None, a string of one-letter names ('zyx'), or a
-    sequence of names or dicts."""
+    sequence of names or dicts; units: None, one unit for every space axis
+    ('micrometer'), or one per axis (None for none)."""
     if not 2 <= ndim <= 5:
         raise ValueError(f"OME-Zarr images have 2 to 5 axes, not {ndim}; index, "
                          "reshape or transpose the view first")
@@ -89,16 +99,74 @@ def resolve_axes(ndim, axes):
     items = list(axes)
     if len(items) != ndim:
         raise ValueError(f"axes names {len(items)} axes; the view has {ndim}")
-    out = []
-    for item in items:
-        d = dict(item) if isinstance(item, dict) else {"name": item}
-        if not isinstance(d.get("name"), str) or not d["name"]:
-            raise TypeError(f"an axis needs a non-empty str name, not {item!r}")
-        if "type" not in d and d["name"] in AXIS_TYPES:
-            d["type"] = AXIS_TYPES[d["name"]]
-        out.append({k: d[k] for k in ("name", "type", "unit") if d.get(k) is not None})
+    out = [_axis(item) for item in items]
     _check_axis_order(out)
+    _add_units(out, units)
     return tuple(out)
+
+
+def _axis(item):
+    d = dict(item) if isinstance(item, dict) else {"name": item}
+    extra = set(d) - {"name", "type", "unit"}
+    if extra:
+        raise ValueError(f"axes: an axis dict holds name, type and unit, not "
+                         f"{sorted(map(str, extra))}")
+    if not isinstance(d.get("name"), str) or not d["name"]:
+        raise TypeError(f"axes: an axis needs a non-empty str name, not {item!r}")
+    for key in ("name", "type"):
+        if d.get(key) is not None and (not isinstance(d[key], str) or not _utf8(d[key])):
+            raise TypeError(f"axes: an axis {key} must be a str UTF-8 can hold, "
+                            f"not {d[key]!r}")
+    if "type" not in d and d["name"] in AXIS_TYPES:
+        d["type"] = AXIS_TYPES[d["name"]]
+    return {k: d[k] for k in ("name", "type", "unit") if d.get(k) is not None}
+
+
+def _utf8(text):
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeError:
+        return False
+
+
+def _add_units(axes, units):
+    """Checks the axes' units and adds `units` to them."""
+    if units is not None:
+        if isinstance(units, str):
+            units = [units if a.get("type") == "space" else None for a in axes]
+        elif isinstance(units, (bytes, dict)) or not hasattr(units, "__len__"):
+            raise TypeError(f"units must be a unit name or one per axis, not "
+                            f"{type(units).__name__}")
+        if len(units) != len(axes):
+            raise ValueError(f"units needs {len(axes)} entries (one per axis), "
+                             f"not {len(units)}")
+        for a, u in zip(axes, units):
+            if u is not None and not isinstance(u, str):
+                raise TypeError(f"units: the unit of axis {a['name']!r} must be a str "
+                                f"or None, not {type(u).__name__}")
+            if u is not None and a.get("unit", u) != u:
+                raise ValueError(f"units gives axis {a['name']!r} the unit {u!r}, "
+                                 f"its axes dict {a['unit']!r}")
+            if u is not None:
+                a["unit"] = u
+    for a in axes:
+        if "unit" in a:
+            _check_unit(a)
+
+
+def _check_unit(axis):
+    unit, kind = axis["unit"], axis.get("type")
+    known = {"space": SPACE_UNITS, "time": TIME_UNITS}.get(kind)
+    if not isinstance(unit, str):
+        raise TypeError(f"units: the unit of axis {axis['name']!r} must be a str, "
+                        f"not {type(unit).__name__}")
+    if known is None:
+        raise ValueError(f"units: axis {axis['name']!r} (type {kind!r}) takes no "
+                         "unit; OME-Zarr units are for space and time axes")
+    if unit not in known:
+        raise ValueError(f"units: {unit!r} is not an OME-Zarr {kind} unit (UDUNITS-2 "
+                         f"names such as {'micrometer' if kind == 'space' else 'second'!r})")
 
 
 def _check_axis_order(axes):
@@ -226,7 +294,7 @@ def region_shape(shape, itemsize, unit, scale, nlevels, order, row, budget):
 
 
 def plan_export(v, *, chunks, shards, levels, method, axes, scale_axes,
-                budget=None):
+                units=None, budget=None):
     """The ExportLayout for view v and the user's options (budget: bytes of
     a slab, default SLAB_BUDGET)."""
     from . import _core  # not _lazy, which imports dask (0.6 s)
@@ -238,12 +306,9 @@ def plan_export(v, *, chunks, shards, levels, method, axes, scale_axes,
                         "v.reinterpret('u1', axis=...) first")
     if method not in ("mean", "stride"):
         raise ValueError(f"method must be 'mean' or 'stride', not {method!r}")
-    if method == "mean" and dtype.kind == "c":
-        raise TypeError(f"method='mean' needs real numbers, not {dtype}; use "
-                        "method='stride'")
     if v.size == 0:
         raise ValueError(f"cannot export an empty view (shape {v.shape})")
-    axes = resolve_axes(v.ndim, axes)
+    axes = resolve_axes(v.ndim, axes, units)
     scale = resolve_scale_axes(axes, scale_axes)
     shape = tuple(v.shape)
     chunks = resolve_chunks(shape, _core.auto_chunks(shape) if chunks is None else chunks)
@@ -314,10 +379,11 @@ def array_metadata(layout, k, codecs):
     grid = [min(g, -(-n // c) * c) for g, n, c in zip(grid, shape, layout.chunks)]
     return {"shape": list(shape), "data_type": ZARR_TYPES[dt.kind + str(dt.itemsize)],
             "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": grid}},
-            "codecs": data, "fill_value": False if dt.kind == "b" else 0,
+            "codecs": data, "fill_value": FILL.get(dt.kind, 0),
             "dimension_names": [a["name"] for a in layout.axes]}
 
 
+FILL = {"b": False, "f": 0.0, "c": [0.0, 0.0]}  # Zarr v3: complex as [re, im]
 ZARR_TYPES = {"b1": "bool", "i1": "int8", "i2": "int16", "i4": "int32", "i8": "int64",
               "u1": "uint8", "u2": "uint16", "u4": "uint32", "u8": "uint64",
               "f2": "float16", "f4": "float32", "f8": "float64",

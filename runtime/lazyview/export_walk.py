@@ -18,43 +18,112 @@ pages back every DROP_EVERY bytes read (the walk never returns to them).
 
 Writes go to TensorStore (zarr3 driver), which compresses and writes
 chunks on its own threads while this thread reads and reduces the next
-slab.  A region counts as done when every write issued for it has been
-committed; ``Sink`` reports that in order.  Chunk files are not fsynced
-one by one (1 500 fsyncs cost the 512 MiB reference export more than a
-second): export.py flushes the file system before it records regions as
-done and before it writes the metadata.
+slab.  TensorStore copies what it is handed (a write never lends it a
+buffer: with ``can_reference_source_data_indefinitely`` it lost whole
+chunks of some 5-D exports, and the slab buffers are used again).  A
+region counts as written when every write issued for it has been
+committed; ``Sink`` reports that in order, and export_store.Syncer then
+fsyncs the region's files (``region_files``) before it counts as done.
+
+Each region also gets a check value (``region_check``): a CRC-32 of a
+sample of its elements, which a resumed export compares with the source
+it is given.
 """
 import collections
-import contextlib
-import gc
 import os
-import threading
+import re
+import zlib
 
 import numpy as np
 
 from . import _core
 from .export_layout import array_metadata
+from .export_store import Syncer
+
+SAMPLE_RUNS = 4      # runs of elements per region in its check value
+SAMPLE_RUN = 256     # elements per run (along the innermost storage axis)
 
 INFLIGHT_BUDGET = 32 << 20  # bytes handed to the writer and not yet on disk
 DROP_EVERY = 32 << 20       # bytes read between giving back a file's pages
 
 
-def open_levels(path, layout, codecs, *, create, threads):
-    """TensorStore arrays for every level under `path` ('0', '1', ...):
-    created (create=True) or opened and checked against the layout."""
+def open_levels(path, layout, codecs, *, mode, threads):
+    """TensorStore arrays for every level under `path` ('0', '1', ...).
+    mode 'create' makes them, 'open' opens them (checked against the
+    layout), 'resume' does either; path None checks the metadata in memory
+    (no file is touched), before anything is created."""
     import tensorstore as ts
-    # no fsync per chunk file: the exporter flushes the file system in
-    # batches (export.py) before it records regions as done
+    # no fsync per chunk file: export_store.Syncer fsyncs finished regions
     context = ts.Context({"data_copy_concurrency": {"limit": threads},
                           "cache_pool": {"total_bytes_limit": 0},
                           "file_io_sync": False})
     futures = []
     for k in range(len(layout.levels)):
-        spec = {"driver": "zarr3",
-                "kvstore": {"driver": "file", "path": os.path.join(path, str(k))},
+        kvstore = {"driver": "memory", "path": f"{k}/"} if path is None else \
+            {"driver": "file", "path": os.path.join(path, str(k))}
+        spec = {"driver": "zarr3", "kvstore": kvstore,
                 "metadata": array_metadata(layout, k, codecs)}
-        futures.append(ts.open(spec, create=create, open=not create, context=context))
+        futures.append(ts.open(spec, create=mode != "open", open=mode != "create",
+                               context=context))
     return [f.result() for f in futures]
+
+
+def level_grid(layout, k):
+    """The write unit (chunk or shard) of level k's files, clipped as the
+    metadata has it."""
+    return array_metadata(layout, k, [])["chunk_grid"]["configuration"]["chunk_shape"]
+
+
+def region_files(path, layout, rid):
+    """(files, folders): the chunk (or shard) files region rid writes at
+    every level, and the folders holding them up to the store's."""
+    lo, hi = layout.region_box(rid)
+    files, folders = [], {path}
+    for k in range(len(layout.levels)):
+        f = [fa ** k for fa in layout.factors]
+        grid = level_grid(layout, k)
+        ranges = [range(a // g // c, _ceil(_ceil(b, g), c))
+                  for a, b, g, c in zip(lo, hi, f, grid)]
+        base = os.path.join(path, str(k))
+        folders.update((base, os.path.join(base, "c")))
+        for idx in np.ndindex(*[len(r) for r in ranges]):
+            key = [str(r[i]) for r, i in zip(ranges, idx)]
+            files.append(os.path.join(base, "c", *key))
+            folders.add(os.path.join(base, "c", *key[:-1]))
+    return files, sorted(folders)
+
+
+def _ceil(a, b):
+    return -(-a // b)
+
+
+def _mix(*values):
+    """A 64-bit hash of integers (splitmix64 steps): sample positions that
+    do not depend on NumPy's generators, which may change between versions."""
+    h = 0x9E3779B97F4A7C15
+    for x in values:
+        h = (h ^ (x & 0xFFFFFFFFFFFFFFFF)) * 0xBF58476D1CE4E5B9 & 0xFFFFFFFFFFFFFFFF
+        h = (h ^ (h >> 31)) * 0x94D049BB133111EB & 0xFFFFFFFFFFFFFFFF
+    return h ^ (h >> 29)
+
+
+def region_check(v, layout, rid):
+    """The region's check value: a CRC-32 of SAMPLE_RUNS runs of its
+    elements (as the view gives them) along the innermost storage axis, at
+    positions fixed by the region number."""
+    lo, hi = layout.region_box(rid)
+    inner = layout.order[-1]
+    crc = 0
+    for run in range(SAMPLE_RUNS):
+        a = [l + _mix(rid, run, ax) % (h - l) for ax, (l, h) in enumerate(zip(lo, hi))]
+        n = min(SAMPLE_RUN, hi[inner] - lo[inner])
+        a[inner] = lo[inner] + _mix(rid, run, -1) % (hi[inner] - lo[inner] - n + 1)
+        b = [x + 1 for x in a]
+        b[inner] = a[inner] + n
+        out = np.empty([y - x for x, y in zip(a, b)], v.dtype)
+        _core._export_fill(v, tuple(a), tuple(b), out, 1)
+        crc = zlib.crc32(out.tobytes(), crc)
+    return crc
 
 
 class BufferPool:
@@ -81,6 +150,22 @@ class BufferPool:
             self.bytes += a.nbytes
 
 
+class WriteError(OSError):
+    """The Zarr writer failed (a full disk, a file-size limit, an I/O
+    error): TensorStore's status as an OSError with its errno."""
+
+
+def write_error(e):
+    """WriteError for TensorStore's exception e (which it raises as a
+    ValueError with the status in the text)."""
+    text = str(e)
+    code = re.search(r"os_error_code='?(\d+)", text)
+    return WriteError(int(code.group(1)) if code else 5,  # EIO when unnamed
+                      f"writing the chunks failed ({text}); what was written "
+                      "stays: fix the cause and continue with resume=True "
+                      "(--resume)")
+
+
 class Sink:
     """Writes in flight, oldest first, and the regions they complete."""
 
@@ -93,12 +178,14 @@ class Sink:
 
     def write(self, array, lo, hi, data, owner=None):
         """Starts writing `data` to array[lo:hi]; waits while too much is
-        in flight.  The writer references `data` (no copy) until it is
-        committed; then `owner`, the pooled buffer behind data, if any, goes
-        back to the pool.  Each chunk is written once, so nothing reads the
-        buffer after its commit."""
+        in flight.  TensorStore copies `data` (see the module doc); `owner`,
+        the pooled buffer behind it, goes back to the pool once the write
+        is committed."""
         index = tuple(slice(a, b) for a, b in zip(lo, hi))
-        future = array[index].write(data, can_reference_source_data_indefinitely=True)
+        try:
+            future = array[index].write(data)
+        except ValueError as e:
+            raise write_error(e) from None
         self.queue.append((future, data.nbytes, owner))
         self.bytes += data.nbytes
         self.drain(self.budget)
@@ -116,7 +203,10 @@ class Sink:
             if future is None:
                 self.done.append(n)
             elif self.bytes > limit or future.done():
-                future.result()
+                try:
+                    future.result()
+                except ValueError as e:
+                    raise write_error(e) from None
                 self.bytes -= n
                 if owner is not None and self.pool is not None:
                     self.pool.put(owner)
@@ -135,6 +225,7 @@ class RegionWalker:
     def __init__(self, v, layout, arrays, sink, threads, on_read=None):
         self.v, self.layout, self.arrays, self.sink = v, layout, arrays, sink
         self.threads = threads
+        self.checks = {}  # region -> check value, until the caller takes it
         self.on_read = on_read or (lambda nbytes: None)
         self.dtype = np.dtype(v.dtype)
         self.native = np.dtype(layout.dtype)
@@ -155,6 +246,7 @@ class RegionWalker:
             slab_lo[r], slab_hi[r] = s, min(s + step, hi[r])
             self._push(0, self._read(slab_lo, slab_hi))
         self._finish()
+        self.checks[rid] = region_check(self.v, lay, rid)
         self.sink.region_done(rid)
 
     def _level_box(self, lo, hi, k):
@@ -191,8 +283,7 @@ class RegionWalker:
                 self._push(k + 1, self._reduce(_rows(rows, 0, use, r)))
 
     def _reduce(self, block):
-        return _core._reduce(np.ascontiguousarray(block), self.layout.factors,
-                             self.layout.method)
+        return reduce_block(block, self.layout.factors, self.layout.method)
 
     def _write_rows(self, k, n):
         """Writes the first n pending rows of level k."""
@@ -223,6 +314,17 @@ class RegionWalker:
                 self._push(k + 1, self._reduce(carry))
 
 
+def reduce_block(block, factors, method):
+    """The next level's block (``_core._reduce``); complex numbers as
+    pairs of reals, so their means are the means of both parts."""
+    block = np.ascontiguousarray(block)
+    if block.dtype.kind != "c":
+        return _core._reduce(block, factors, method)
+    real = block.view(block.dtype.char.lower()).reshape(block.shape + (2,))
+    out = _core._reduce(real, tuple(factors) + (1,), method)
+    return out.view(block.dtype).reshape(out.shape[:-1])
+
+
 def _rows(a, start, stop, axis):
     """a[start:stop] along `axis` (a view, no copy)."""
     return a[(slice(None),) * axis + (slice(start, stop),)]
@@ -230,56 +332,19 @@ def _rows(a, start, stop, axis):
 
 def export_task(rids, v, path, layout, codecs, threads=None):
     """One dask.distributed task: exports regions `rids` of v (rebuilt on
-    the worker from its spec) into the store at `path`; returns the regions
-    once their writes are committed."""
+    the worker from its spec) into the store at `path`; returns {region:
+    check value} once their files are fsynced."""
     threads = threads or os.cpu_count() or 1
-    arrays = open_levels(path, layout, codecs, create=False, threads=threads)
+    arrays = open_levels(path, layout, codecs, mode="open", threads=threads)
     sink = Sink(pool=BufferPool())
+    syncer = Syncer(lambda rid: region_files(path, layout, rid))
     walker = RegionWalker(v, layout, arrays, sink, threads)
-    with gc_paused(), Flusher(path):
+    try:
         for rid in rids:
             walker.run(rid)
         sink.drain(0)
-    _core._syncfs(path)  # durable before the client records them as done
-    return sink.take_done()
-
-
-@contextlib.contextmanager
-def gc_paused():
-    """No cyclic garbage collection during a walk: it makes no cycles, and
-    the collector, woken by the futures it allocates, took a few per cent
-    of the reading thread."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
+        for rid in sink.take_done():
+            syncer.submit(rid, walker.checks.pop(rid))
+        return syncer.durable(wait=True)
     finally:
-        if enabled:
-            gc.enable()
-
-
-class Flusher:
-    """Flushes the store's file system every `every` seconds in a thread
-    while the walk runs, so that the disk writes overlap the work and the
-    flush before the metadata finds little left to do."""
-
-    def __init__(self, path, every=0.5):
-        self.path, self.every = path, every
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._loop, daemon=True,
-                                       name="lazyview-flush")
-
-    def _loop(self):
-        while not self.stop.wait(self.every):
-            try:
-                _core._syncfs(self.path)
-            except OSError:
-                return  # the flushes that matter (export.py) report errors
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join()
+        syncer.close()

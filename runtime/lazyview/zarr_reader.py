@@ -13,24 +13,28 @@ import os
 
 import numpy as np
 
-from .export import STATE_FILE, group_attributes
+from .export_store import STATE_FILE, group_attributes
 from .napari_reader import contrast_limits
 
 
 def is_ome_zarr(path):
-    """True when path is a Zarr v3 group with OME multiscales metadata."""
-    attrs = group_attributes(str(path))
-    return bool(attrs and "multiscales" in attrs.get("ome", {}))
+    """True when path is a Zarr v3 group with OME multiscales metadata and
+    no unfinished export (lazyview's state file) in it."""
+    path = str(path)
+    attrs = group_attributes(path)
+    ome = attrs.get("ome") if attrs else None
+    return isinstance(ome, dict) and "multiscales" in ome and \
+        not os.path.lexists(os.path.join(path, STATE_FILE))
 
 
 def check_complete(path):
     """Raises ValueError unless path holds a finished OME-Zarr image."""
     path = str(path)
-    if is_ome_zarr(path):
-        return
-    if os.path.isfile(os.path.join(path, STATE_FILE)):
+    if os.path.lexists(os.path.join(path, STATE_FILE)):
         raise ValueError(f"{path}: the export was interrupted; finish it with "
                          "`lazyview export SPEC OUT.zarr --resume`")
+    if is_ome_zarr(path):
+        return
     raise ValueError(f"{path} is not an OME-Zarr image (no multiscales metadata)")
 
 

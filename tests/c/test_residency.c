@@ -6,6 +6,8 @@
  * data must read back the same afterwards, writes through a writable
  * mapping must reach the file, and memory and range sources must be left
  * alone (their bytes unchanged).  Linux only, like the function.
+ * lv_source_file_stat is checked against stat(2) of the path, and must
+ * keep naming the mapped file after another is renamed over the path.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lazyview/lazyview.h"
@@ -114,12 +117,47 @@ static void test_memory_and_range_sources_are_left_alone(void **state)
     lv_view_free(r);
 }
 
+static void test_file_stat_names_the_mapped_file(void **state)
+{
+    lv_source *src = lv_source_file(path, 0, -1, false, NULL);
+    assert_non_null(src);
+    lv_file_stat fs;
+    lv_error err = {0};
+    assert_int_equal(lv_source_file_stat(src, &fs, &err), LV_OK);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(fs.dev == (uint64_t)st.st_dev && fs.ino == (uint64_t)st.st_ino);
+    assert_int_equal(fs.size, FILE_BYTES);
+    assert_int_equal(fs.mtime_ns, (int64_t)st.st_mtim.tv_sec * 1000000000 +
+                                      st.st_mtim.tv_nsec);
+    char other[80];
+    snprintf(other, sizeof other, "%s.new", path);
+    FILE *f = fopen(other, "wb");
+    assert_non_null(f);
+    fputs("another file", f);
+    fclose(f);
+    assert_int_equal(rename(other, path), 0); /* an atomic saver replaces it */
+    lv_file_stat again;
+    assert_int_equal(lv_source_file_stat(src, &again, NULL), LV_OK);
+    assert_true(again.ino == fs.ino && again.size == FILE_BYTES);
+    assert_int_equal(stat(path, &st), 0);
+    assert_true((uint64_t)st.st_ino != fs.ino);
+    lv_source_free(src);
+    make_file(state); /* the other tests' file back */
+    lv_scalar zero = {.i = 0}, ten = {.i = 10}, one = {.i = 1};
+    lv_view *r = lv_view_arange(zero, ten, one, NULL, NULL);
+    assert_int_equal(lv_source_file_stat(lv_view_source(r), &fs, &err), LV_EVALUE);
+    assert_non_null(strstr(err.message, "not a file source"));
+    lv_view_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dropping_gives_back_what_the_walk_touched),
         cmocka_unit_test(test_writes_through_a_writable_mapping_survive),
         cmocka_unit_test(test_memory_and_range_sources_are_left_alone),
+        cmocka_unit_test(test_file_stat_names_the_mapped_file),
     };
     return cmocka_run_group_tests(tests, make_file, remove_file);
 }

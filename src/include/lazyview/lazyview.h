@@ -377,6 +377,21 @@ LV_API int lv_reduce_block(const lv_dtype *dt, int ndim, const int64_t *shape,
  */
 LV_API int lv_source_drop_pages(const lv_source *src, lv_error *err);
 
+/* The identity of the file behind a file source, as fstat(2) reports it
+ * now for the descriptor the source holds (the file actually mapped, even
+ * if another file was renamed over its path since).  An exporter records
+ * it to resume only from the very same, unchanged file. */
+typedef struct lv_file_stat {
+    uint64_t dev, ino;  /* the device and the inode */
+    int64_t size;       /* bytes */
+    int64_t mtime_ns;   /* last modification, ns since the epoch */
+} lv_file_stat;
+
+/* Fills *out for a file source.  Errors: LV_EVALUE for other sources,
+ * LV_EOS when fstat fails. */
+LV_API int lv_source_file_stat(const lv_source *src, lv_file_stat *out,
+                               lv_error *err);
+
 /* ---------------------------------------------------------------- chunks */
 
 #define LV_TILE 512 /* napari's tile edge; default chunk edges are multiples */
