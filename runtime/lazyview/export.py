@@ -43,12 +43,12 @@ import numpy as np
 from . import _args, _core
 from .export_layout import codec_chain, default_name, ome_attributes, plan_export
 from .export_store import (STATE_FILE, ExportState, StoreLock, Syncer, atomic_write,
-                           clear, fsync_dir, group_attributes, inspect, phase,
+                           clear, fsync_dir, inspect, phase,
                            remove_file)
 from .export_walk import (BufferPool, RegionWalker, Sink, export_task, open_levels,
                           region_check, region_files)
 
-__all__ = ["to_zarr", "STATE_FILE", "group_attributes"]
+__all__ = ["to_zarr"]
 
 TASK_BYTES = 32 << 20  # level-0 bytes per dask.distributed task, at least
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -60,27 +60,53 @@ def to_zarr(v, store, *, chunks=None, shards=None, codec="zstd", levels="auto",
             overwrite=False, resume=False, client=None, threads=None):
     """Writes view `v` to `store` (a local path) as an OME-Zarr 0.5 image.
 
-    chunks: Zarr chunk shape (default: tiles of the last two axes, as
-        ``lv.asarray`` chunks); shards: optional shard shape (multiples of
-        chunks).  Every level uses the same chunks.
-    codec: 'zstd' (level 1, the default), 'zstd:LEVEL', 'gzip[:LEVEL]',
+    Parameters
+    ----------
+    chunks
+        Zarr chunk shape (default: tiles of the last two axes, as
+        ``lv.asarray`` chunks).
+    shards
+        Optional shard shape (multiples of chunks).  Every level uses the
+        same chunks.
+    codec
+        'zstd' (level 1, the default), 'zstd:LEVEL', 'gzip[:LEVEL]',
         'blosc[:CNAME[:CLEVEL]]', None, or a list of Zarr v3 codec dicts.
-    levels: 'auto' (halve until each halved axis fits one chunk) or a count.
-    method: 'mean' (window means in the view's dtype: integers rounded half
-        to even) or 'stride' (every other element).
-    axes: OME axis names ('zyx', ['t', 'c', 'y', 'x']) or dicts with name,
+    levels
+        'auto' (halve until each halved axis fits one chunk) or a count.
+    method
+        'mean' (window means in the view's dtype: integers rounded half to
+        even) or 'stride' (every other element).
+    axes
+        OME axis names ('zyx', ['t', 'c', 'y', 'x']) or dicts with name,
         type and unit; default by the number of axes (yx, zyx, czyx, tczyx).
-    scale_axes: the axes to halve (names or indices; default the last two
-        space axes).  scale, translation: level 0's pixel size (> 0) and
-        origin, one finite number per axis.  units: a unit for every space
-        axis ('micrometer') or one per axis (None for none).
-    name: the image's name (default: the store's folder name).
-    overwrite: replace a store that an earlier export wrote (never anything
-        else); resume: continue an interrupted export of the same, unchanged
-        source with the same options.
-    client: a dask.distributed Client: regions become tasks, each worker
-        writes its own chunks (file and range views only).
-    Returns the store's absolute path.
+    scale_axes
+        The axes to halve (names or indices; default the last two space
+        axes).
+    scale, translation
+        Level 0's pixel size (> 0) and origin: one finite number per axis.
+    units
+        A unit for every space axis ('micrometer') or one per axis (None
+        for none): OME-Zarr's UDUNITS-2 names.
+    name
+        The image's name (default: the store's folder name).
+    progress
+        A progress bar on a terminal (or a Jupyter widget).
+    overwrite
+        Replace a store that an earlier export wrote (never anything else:
+        see docs/export.md, "Guarantees").
+    resume
+        Continue an interrupted export of the same, unchanged source with
+        the same options.
+    client
+        A dask.distributed Client: regions become tasks, each worker writes
+        its own chunks (file and range views only).
+    threads
+        Reading threads (default: all CPUs).
+
+    Returns
+    -------
+    str
+        The store's absolute path.
     """
     _require()
     job = _plan(v, store, chunks=chunks, shards=shards, codec=codec, levels=levels,
