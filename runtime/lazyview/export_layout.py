@@ -23,6 +23,8 @@ import os
 
 import numpy as np
 
+from .hints import ome_unit
+
 OME_VERSION = "0.5"
 DEFAULT_NAMES = {2: "yx", 3: "zyx", 4: "czyx", 5: "tczyx"}
 AXIS_TYPES = {"t": "time", "c": "channel", "z": "space", "y": "space", "x": "space"}
@@ -156,11 +158,14 @@ def _add_units(axes, units):
 
 
 def _check_unit(axis):
+    """An axis's unit as OME-Zarr names it (abbreviations such as 'um'
+    spelled out, as hints.ome_unit does for specs), or the error."""
     unit, kind = axis["unit"], axis.get("type")
     known = {"space": SPACE_UNITS, "time": TIME_UNITS}.get(kind)
     if not isinstance(unit, str):
         raise TypeError(f"units: the unit of axis {axis['name']!r} must be a str, "
                         f"not {type(unit).__name__}")
+    unit = axis["unit"] = ome_unit(unit)
     if known is None:
         raise ValueError(f"units: axis {axis['name']!r} (type {kind!r}) takes no "
                          "unit; OME-Zarr units are for space and time axes")
