@@ -12,8 +12,21 @@
 
 #include "lvpy.h"
 
+/* The index of key among names, or -1.  Keyword names are almost always
+ * compact ASCII strings (identifiers in the caller's code): their bytes
+ * are compared directly, NUL-terminated, with the length checked so that
+ * an embedded NUL cannot match. */
 static int find_name(const char *const *names, int n, PyObject *key)
 {
+    if (PyUnicode_IS_COMPACT_ASCII(key)) {
+        const char *s = (const char *)PyUnicode_DATA(key);
+        size_t len = (size_t)PyUnicode_GET_LENGTH(key);
+        for (int i = 0; i < n; i++)
+            if (s[0] == names[i][0] && strcmp(s, names[i]) == 0 &&
+                strlen(names[i]) == len)
+                return i;
+        return -1;
+    }
     for (int i = 0; i < n; i++)
         if (PyUnicode_CompareWithASCIIString(key, names[i]) == 0)
             return i;

@@ -265,15 +265,13 @@ static PyObject *pair_for(lvpy_state *st, lv_dtype *lv, PyArray_Descr *d)
     return rc < 0 ? NULL : cap;
 }
 
-/* New references to the pair's two dtypes: the caches may be cleared (and
- * the pair freed) by any Python code that runs before the caller is done. */
-static void pair_out(PyObject *cap, lv_dtype **lv, PyArray_Descr **descr)
+/* The pair's two dtypes, borrowed from cap. */
+static void pair_parts(PyObject *cap, const lv_dtype **lv, PyArray_Descr **descr)
 {
     dtype_pair *p = PyCapsule_GetPointer(cap, "lazyview.dtype_pair");
     if (lv)
-        *lv = lv_dtype_ref(p->lv);
+        *lv = p->lv;
     *descr = p->descr;
-    Py_INCREF(p->descr);
 }
 
 PyArray_Descr *lvpy_numpy_dtype(PyObject *arg)
@@ -312,8 +310,8 @@ static PyObject *pair_of_arg(lvpy_state *st, PyObject *arg)
     return cap;
 }
 
-int lvpy_dtype(lvpy_state *st, PyObject *arg, lv_dtype **lv,
-               PyArray_Descr **descr)
+int lvpy_dtype_borrow(lvpy_state *st, PyObject *arg, PyObject **keep,
+                      const lv_dtype **lv, PyArray_Descr **descr)
 {
     PyObject *cap = PyDict_GetItemWithError(st->dtype_cache, arg);
     bool hashable = cap != NULL || !PyErr_Occurred();
@@ -325,13 +323,28 @@ int lvpy_dtype(lvpy_state *st, PyObject *arg, lv_dtype **lv,
         Py_INCREF(cap); /* clearing a cache below must not free it */
         if (PyDict_GET_SIZE(st->dtype_cache) > CACHE_MAX)
             PyDict_Clear(st->dtype_cache);
-        int rc = hashable ? PyDict_SetItem(st->dtype_cache, arg, cap) : 0;
-        if (rc == 0)
-            pair_out(cap, lv, descr);
-        Py_DECREF(cap);
-        return rc;
+        if (hashable && PyDict_SetItem(st->dtype_cache, arg, cap) < 0) {
+            Py_DECREF(cap);
+            return -1;
+        }
+    } else {
+        Py_INCREF(cap);
     }
-    pair_out(cap, lv, descr);
+    pair_parts(cap, lv, descr);
+    *keep = cap;
+    return 0;
+}
+
+int lvpy_dtype(lvpy_state *st, PyObject *arg, lv_dtype **lv,
+               PyArray_Descr **descr)
+{
+    PyObject *keep;
+    const lv_dtype *l;
+    if (lvpy_dtype_borrow(st, arg, &keep, &l, descr) < 0)
+        return -1;
+    *lv = lv_dtype_ref(l);
+    Py_INCREF(*descr);
+    Py_DECREF(keep);
     return 0;
 }
 
@@ -341,6 +354,7 @@ PyArray_Descr *lvpy_descr_of(lvpy_state *st, const lv_dtype *dt)
     if (cap == NULL)
         return NULL;
     PyArray_Descr *d;
-    pair_out(cap, NULL, &d);
+    pair_parts(cap, NULL, &d);
+    Py_INCREF(d);
     return d;
 }

@@ -86,6 +86,11 @@ int lvpy_path(PyObject *o, const char *what, PyObject **out);
  * Py_DECREF).  Returns 0 or -1. */
 int lvpy_dtype(lvpy_state *st, PyObject *arg, lv_dtype **lv,
                PyArray_Descr **descr);
+/* The same, borrowed: *keep (a new reference, the cache entry) keeps *lv
+ * and *descr alive until the caller drops it, whatever Python code runs
+ * meanwhile; no atomic reference is taken on the core dtype. */
+int lvpy_dtype_borrow(lvpy_state *st, PyObject *arg, PyObject **keep,
+                      const lv_dtype **lv, PyArray_Descr **descr);
 /* NumPy's dtype for a user's argument (new reference), or NULL with
  * TypeError naming the argument dtype. */
 PyArray_Descr *lvpy_numpy_dtype(PyObject *arg);
@@ -95,13 +100,17 @@ PyArray_Descr *lvpy_descr_of(lvpy_state *st, const lv_dtype *dt);
 /* ----------------------------------------------------------------- views */
 
 /* Wraps v (stolen) in a new instance of tp (the View type or a subclass);
- * descr is borrowed (NULL: derive it). */
+ * descr is borrowed (NULL: derive it through st's caches; st may be NULL
+ * when descr is given). */
 PyObject *lvpy_view_new(lvpy_state *st, PyTypeObject *tp, lv_view *v,
                         PyArray_Descr *descr);
 /* Wraps p (stolen) in a new Plan. */
 PyObject *lvpy_plan_new(lvpy_state *st, lv_plan *p);
 /* The ndarray over a strided view's memory; NotStridedError otherwise. */
 PyObject *lvpy_view_ndarray(ViewObject *self);
+/* _core._strided_ndarray(v), m the module: the ndarray over v's memory
+ * when v is a strided View, else None (lazyview.asarray's fast path). */
+PyObject *lvpy_strided_ndarray(PyObject *m, PyObject *v);
 /* Converts a Python index key into core items (arrays owned by *keep). */
 int lvpy_index_items(lvpy_state *st, const lv_view *v, PyObject *key,
                      lv_index *items, int *nitems, PyObject **keep);

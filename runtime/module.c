@@ -103,6 +103,9 @@ static PyObject *auto_chunks(PyObject *m, PyObject *arg)
 static PyMethodDef module_methods[] = {
     {"auto_chunks", (PyCFunction)auto_chunks, METH_O,
      LVPY_DOC_AUTO_CHUNKS},
+    {"_strided_ndarray", (PyCFunction)lvpy_strided_ndarray, METH_O,
+     "_strided_ndarray(v, /)\n--\n\nThe ndarray sharing v's memory when v "
+     "is a strided View, else None:\nlazyview.asarray's fast path."},
     {NULL, NULL, 0, NULL},
 };
 
