@@ -310,10 +310,58 @@ static PyObject *pair_of_arg(lvpy_state *st, PyObject *arg)
     return cap;
 }
 
+/* ------------------------------------------- recent arguments, by identity */
+
+/* A chain passes the same dtype objects again and again ("u1" is one str
+ * constant of the caller's code): the last few are remembered by identity,
+ * which skips hashing and comparing.  Only a str or a numpy dtype: both
+ * immutable, except a record dtype's names (NumPy lets `names` be set, and
+ * replaces the names tuple when it is), so a record's entry also holds its
+ * names tuple and matches only while the dtype still has that tuple. */
+
+/* The remembered pair of arg (borrowed), or NULL. */
+static PyObject *recent_get(lvpy_state *st, PyObject *arg)
+{
+    int k = 0;
+    while (k < LVPY_RECENT && st->recent_arg[k] != arg)
+        k++;
+    if (k == LVPY_RECENT)
+        return NULL;
+    if (PyArray_DescrCheck(arg) &&
+        PyDataType_NAMES((PyArray_Descr *)arg) != st->recent_names[k])
+        return NULL;
+    return st->recent_pair[k];
+}
+
+static void recent_put(lvpy_state *st, PyObject *arg, PyObject *cap)
+{
+    PyObject *names = NULL;
+    if (PyArray_DescrCheck(arg))
+        names = PyDataType_NAMES((PyArray_Descr *)arg);
+    else if (!PyUnicode_CheckExact(arg))
+        return;
+    int k = 0;
+    while (k < LVPY_RECENT && st->recent_arg[k] != arg)
+        k++;
+    if (k == LVPY_RECENT) { /* not there (a renamed record is): the oldest goes */
+        k = st->recent_next;
+        st->recent_next = (k + 1) % LVPY_RECENT;
+    }
+    Py_XSETREF(st->recent_arg[k], Py_NewRef(arg));
+    Py_XSETREF(st->recent_pair[k], Py_NewRef(cap));
+    Py_XSETREF(st->recent_names[k], Py_XNewRef(names));
+}
+
 int lvpy_dtype_borrow(lvpy_state *st, PyObject *arg, PyObject **keep,
                       const lv_dtype **lv, PyArray_Descr **descr)
 {
-    PyObject *cap = PyDict_GetItemWithError(st->dtype_cache, arg);
+    PyObject *cap = recent_get(st, arg);
+    if (cap != NULL) { /* the hot path of a chain */
+        *keep = Py_NewRef(cap);
+        pair_parts(cap, lv, descr);
+        return 0;
+    }
+    cap = PyDict_GetItemWithError(st->dtype_cache, arg);
     bool hashable = cap != NULL || !PyErr_Occurred();
     if (!hashable)
         PyErr_Clear(); /* a list of fields: no fast path */
@@ -330,6 +378,8 @@ int lvpy_dtype_borrow(lvpy_state *st, PyObject *arg, PyObject **keep,
     } else {
         Py_INCREF(cap);
     }
+    if (hashable)
+        recent_put(st, arg, cap);
     pair_parts(cap, lv, descr);
     *keep = cap;
     return 0;

@@ -24,6 +24,8 @@
 
 #include "lazyview/lazyview.h"
 
+#define LVPY_RECENT 4
+
 typedef struct lvpy_state {
     PyObject *ViewType;
     PyObject *NotStridedError;
@@ -31,6 +33,12 @@ typedef struct lvpy_state {
     PyObject *dtype_cache;   /* user dtype argument -> DtypePair capsule */
     PyObject *text_cache;    /* lv dtype text -> numpy dtype */
     PyObject *PlanType;
+    /* the last dtype arguments (str, np.dtype) and their pairs, by
+     * identity, before dtype_cache; a record's names tuple too (dtypes.c);
+     * strong references */
+    PyObject *recent_arg[LVPY_RECENT], *recent_pair[LVPY_RECENT];
+    PyObject *recent_names[LVPY_RECENT];
+    int recent_next;         /* the entry replaced next */
 } lvpy_state;
 
 typedef struct ViewObject {

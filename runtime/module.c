@@ -161,6 +161,11 @@ static int module_traverse(PyObject *m, visitproc visit, void *arg)
     Py_VISIT(st->dtype_cache);
     Py_VISIT(st->text_cache);
     Py_VISIT(st->PlanType);
+    for (int k = 0; k < LVPY_RECENT; k++) {
+        Py_VISIT(st->recent_arg[k]);
+        Py_VISIT(st->recent_pair[k]);
+        Py_VISIT(st->recent_names[k]);
+    }
     return 0;
 }
 
@@ -173,6 +178,11 @@ static int module_clear(PyObject *m)
     Py_CLEAR(st->dtype_cache);
     Py_CLEAR(st->text_cache);
     Py_CLEAR(st->PlanType);
+    for (int k = 0; k < LVPY_RECENT; k++) {
+        Py_CLEAR(st->recent_arg[k]);
+        Py_CLEAR(st->recent_pair[k]);
+        Py_CLEAR(st->recent_names[k]);
+    }
     return 0;
 }
 

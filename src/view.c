@@ -57,7 +57,9 @@ typedef struct block_cache {
     lv_view *b[BLOCK_CACHE];
 } block_cache;
 
-static _Thread_local block_cache cache __attribute__((tls_model("initial-exec")));
+/* the default TLS model: a library dlopen'ed late (the Python extension)
+ * may find no static TLS left for initial-exec */
+static _Thread_local block_cache cache;
 static pthread_key_t cache_key;
 static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
 static bool cache_key_made;
