@@ -33,6 +33,7 @@ typedef struct lvpy_state {
     PyObject *dtype_cache;   /* user dtype argument -> DtypePair capsule */
     PyObject *text_cache;    /* lv dtype text -> numpy dtype */
     PyObject *PlanType;
+    PyObject *StridedFirstType; /* fastpath.c */
     /* the last dtype arguments (str, np.dtype) and their pairs, by
      * identity, before dtype_cache; a record's names tuple too (dtypes.c);
      * strong references */
@@ -119,6 +120,9 @@ PyObject *lvpy_view_ndarray(ViewObject *self);
 /* _core._strided_ndarray(v), m the module: the ndarray over v's memory
  * when v is a strided View, else None (lazyview.asarray's fast path). */
 PyObject *lvpy_strided_ndarray(PyObject *m, PyObject *v);
+/* _core._strided_first(fn), m the module: fn wrapped so that fn(v) of a
+ * strided View is answered in C (fastpath.c). */
+PyObject *lvpy_strided_first(PyObject *m, PyObject *fn);
 /* Converts a Python index key into core items (arrays owned by *keep). */
 int lvpy_index_items(lvpy_state *st, const lv_view *v, PyObject *key,
                      lv_index *items, int *nitems, PyObject **keep);
@@ -164,6 +168,7 @@ PyObject *lvpy_view_dlpack_device(ViewObject *self, PyObject *unused);
 
 extern PyType_Spec lvpy_view_spec;
 extern PyType_Spec lvpy_plan_spec;
+extern PyType_Spec lvpy_strided_first_spec;
 
 /* The exporter's private module functions (export.c). */
 extern PyMethodDef lvpy_export_methods[];

@@ -5,7 +5,7 @@ Checked against the running module by tests/py/test_typing.py
 """
 import os
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Literal, Self, SupportsIndex, TypeAlias, final, overload
+from typing import Any, Literal, Self, SupportsIndex, TypeAlias, TypeVar, final, overload
 
 from typing_extensions import disjoint_base
 
@@ -163,3 +163,5 @@ class View:
 
 def auto_chunks(shape: _Shape, /) -> tuple[int, ...]: ...
 def _strided_ndarray(v: object, /) -> np.ndarray[Any, np.dtype[Any]] | None: ...
+_F = TypeVar("_F", bound=Callable[..., Any])
+def _strided_first(fn: _F, /) -> _F: ...

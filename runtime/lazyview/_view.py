@@ -12,7 +12,7 @@ down, from Python into C.
 """
 import functools
 
-from ._core import View, _strided_ndarray
+from ._core import View, _strided_first, _strided_ndarray
 
 
 class _PythonHalf:
@@ -142,6 +142,7 @@ def from_spec(spec):
     return parse(spec)
 
 
+@_strided_first    # asarray(v) of a strided view is answered in C
 def asarray(v, *, chunks="auto"):
     """The main entry: an ndarray that *is* v's memory when v is strided
     (never a copy), else a lazy dask array whose chunks are filled in C.

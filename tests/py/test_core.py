@@ -63,6 +63,24 @@ def test_asarray_fast_path_is_only_for_strided_views():
     assert np.shares_memory(a, x) and a.base is not None
     with pytest.raises(TypeError, match="needs a lazyview.View, not ndarray"):
         lv.asarray(x)
+    # asarray answers asarray(v) of a strided view in C, and passes every
+    # other call to the Python function, which decides (and raises) alone
+    import inspect
+    assert str(inspect.signature(lv.asarray)) == "(v, *, chunks='auto')"
+    assert lv.asarray.__name__ == "asarray" and ">>>" in lv.asarray.__doc__
+    v = lv.from_array(x).reshape(2, 3)
+    for call in (lambda: lv.asarray(v), lambda: lv.asarray(v, chunks=2),
+                 lambda: lv.asarray(v=v)):
+        a = call()
+        assert isinstance(a, np.ndarray) and np.shares_memory(a, x)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'bogus'"):
+        lv.asarray(v, bogus=1)
+    with pytest.raises(TypeError):
+        lv.asarray(v, 2)
+    with pytest.raises(TypeError):
+        lv.asarray()
+    lazy = lv.asarray(lv.arange(6).reshape(2, 3, order="F"), chunks=2)
+    assert lazy.chunks == ((2,), (2, 1)) and lazy.compute().tolist() == [[0, 2, 4], [1, 3, 5]]
 
 
 def test_writes_are_seen_both_ways():
