@@ -173,10 +173,15 @@ struct lv_source {
 };
 
 LVI_HIDDEN lv_source *lvi_source_range(const lvi_range *r, lv_error *err);
-/* Writes the values at range positions pos + i*step, i < count, to out
- * (v's dtype, contiguous). */
+/* range_fill.c.  Writes the values at range positions pos + i*step,
+ * i < count, to out (v's dtype, contiguous). */
 LVI_HIDDEN void lvi_range_fill(const lv_view *v, int64_t pos, int64_t step,
                                int64_t count, char *out);
+/* The value at one position (the rule the fills follow, one at a time). */
+LVI_HIDDEN void lvi_range_value(const lvi_range *r, const lv_dtype *dt,
+                                int64_t pos, char *out);
+/* linspace's float64 value at position k, before the cast. */
+LVI_HIDDEN double lvi_linspace_value(const lvi_range *r, int64_t k);
 /* LV_OK if a file source still holds all its bytes (always for others). */
 LVI_HIDDEN int lvi_source_check(const lv_source *src, lv_error *err);
 /* The LV_EOS error for a SIGBUS at addr while reading src (guard.h). */
@@ -307,8 +312,20 @@ LVI_HIDDEN lv_view *lvi_view_finish(lv_view *v, lvi_op *op, lv_error *err);
 /* Checks the invariants above with LVI_ASSERT (a no-op in release
  * builds).  lvi_view_finish calls it on every view it returns. */
 LVI_HIDDEN void lvi_view_check(const lv_view *v);
-/* Copies an N-D box between strided memories (strides in bytes), walking
- * the source in storage order and tiling transposes; see copy.c. */
+/* cpu.c.  What the machine offers the copy kernels, detected once. */
+enum { LVI_SIMD_NONE = 0, LVI_SIMD_BASE = 1 /* SSE2, NEON */, LVI_SIMD_AVX2 = 2 };
+typedef struct lvi_machine {
+    int64_t l1d, l2, l3; /* cache sizes in bytes (per core for L1, L2) */
+    int simd;            /* the widest LVI_SIMD_* level present */
+} lvi_machine;
+LVI_HIDDEN const lvi_machine *lvi_machine_get(void);
+/* The level the kernels use: the machine's, capped by lvi_simd_max (which
+ * tests lower to run each path). */
+LVI_HIDDEN int lvi_simd_level(void);
+LVI_HIDDEN extern int lvi_simd_max;
+/* Copies an N-D box between strided memories (strides in bytes; the two
+ * boxes do not overlap): runs, transposing copies (tiles, micro-kernels,
+ * non-temporal stores for large outputs) or strided gathers; see copy.c. */
 LVI_HIDDEN void lvi_copy_strided(char *dst, const int64_t *ds, const char *src,
                                  const int64_t *ss, const int64_t *ext, int nd,
                                  int64_t itemsize);
