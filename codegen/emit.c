@@ -9,6 +9,7 @@
  * embedded text on each call: they are small, and it keeps the module
  * free of global state.
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include "emit.h"
@@ -36,6 +37,42 @@ static char *render(const char *name, const lv_tpl_data *data, lv_error *err)
     return out;
 }
 
+/* Does line (up to its newline) hold what PEP 263's pattern
+ * ^[ \t\f]*#.*?coding[:=] finds?  Stricter than Python: any "coding"
+ * followed by ':' or '=' anywhere on a comment line counts. */
+static bool declares_encoding(const char *line)
+{
+    size_t n = strcspn(line, "\n");
+    const char *p = line;
+    while (p < line + n && (*p == ' ' || *p == '\t' || *p == '\f'))
+        p++;
+    if (p == line + n || *p != '#')
+        return false;
+    for (const char *q = p; q + 7 <= line + n; q++)
+        if (memcmp(q, "coding", 6) == 0 && (q[6] == ':' || q[6] == '='))
+            return true;
+    return false;
+}
+
+/* LV_OK when script is printable ASCII lines and declares no encoding on
+ * its first two lines; else an LV_ETEMPLATE error (a lazyview bug: the
+ * templates or the literal writer broke the property). */
+static int script_check(const char *script, lv_error *err)
+{
+    const char *second = strchr(script, '\n');
+    if (declares_encoding(script) ||
+        (second != NULL && declares_encoding(second + 1)))
+        return LVI_ERR(err, LV_ETEMPLATE, "internal error: the script would "
+                       "declare a source encoding on line 1 or 2; please "
+                       "report it");
+    for (const unsigned char *p = (const unsigned char *)script; *p; p++)
+        if ((*p < 0x20 || *p > 0x7e) && *p != '\n')
+            return LVI_ERR(err, LV_ETEMPLATE, "internal error: the script "
+                           "holds byte 0x%02x, which is not printable ASCII; "
+                           "please report it", *p);
+    return LV_OK;
+}
+
 char *lv_emit_script(const lv_view *v, const lv_emit_opts *opts, lv_error *err)
 {
     lv_emit_opts none = {0};
@@ -58,5 +95,9 @@ char *lv_emit_script(const lv_view *v, const lv_emit_opts *opts, lv_error *err)
         LVI_ERR(err, LV_ENOMEM, "out of memory");
     lv_free(header);
     lv_tpl_data_free(recipe);
+    if (script != NULL && script_check(script, err) != LV_OK) {
+        lv_free(script);
+        return NULL;
+    }
     return script;
 }

@@ -13,8 +13,8 @@
  * later appends do nothing, and the token being rendered reports it.  Every
  * error returns before anything is handed out: on error the caller gets
  * NULL and the buffer is freed.  All escaping lives in the "filters"
- * section: py_str is the one place that decides what a Python string
- * literal may hold.
+ * section, and goes through src/literal.h, the one writer of Python
+ * literals (spec text uses it too): py_str and comment_str only frame it.
  */
 #define LVI_TPL_INTERNAL
 #include <inttypes.h>
@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "literal.h"
 #include "template.h"
 
 /* A value: a node of the model, or (node NULL) a loop variable made here:
@@ -231,103 +232,27 @@ static bool truthy(const renderer *r, const value *v)
 
 /* -------------------------------------------------------------- filters */
 
-/* Decodes one UTF-8 sequence at s[0..n), n >= 1: its length (2..4) and
- * code point, or 0 for anything but a valid multi-byte sequence (overlong
- * forms, surrogates and values above U+10FFFF are invalid). */
-static int utf8(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    unsigned char c = s[0];
-    int w = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
-          : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-    static const uint32_t least[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (w == 0 || (size_t)w > n)
-        return 0;
-    uint32_t v = c & (0x7fu >> w);
-    for (int k = 1; k < w; k++) {
-        if ((s[k] & 0xc0) != 0x80)
-            return 0;
-        v = v << 6 | (s[k] & 0x3fu);
-    }
-    if (v < least[w] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-        return 0;
-    *cp = v;
-    return w;
-}
-
-/* Code points kept out of generated source even when valid: C1 controls,
- * line and paragraph separators, and the bidirectional controls that can
- * make code read differently from how it runs. */
-static bool unsafe_cp(uint32_t cp)
-{
-    return (cp >= 0x80 && cp <= 0x9f) || cp == 0x61c || cp == 0x200e ||
-           cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
-           (cp >= 0x2066 && cp <= 0x2069);
-}
-
-static void put_hex(renderer *r, uint32_t cp)
-{
-    char buf[12];
-    snprintf(buf, sizeof buf, cp <= 0xff ? "\\x%02" PRIx32 : "\\u%04" PRIx32,
-             cp);
-    puts_(r, buf);
-}
-
-/* A single-quoted Python string literal for s[0..n): printable ASCII and
- * valid, safe UTF-8 as they are; backslash, both quotes, \n \r \t by
- * name; every other byte below 0x20, 0x7f and each byte of invalid UTF-8
- * as \xHH (which Python reads as U+00HH: Latin-1 for bad bytes); unsafe
- * code points as \xHH or \uHHHH.  The literal cannot end early or hold a
- * raw newline, so no string can inject code. */
+/* A single-quoted Python string literal for s[0..n), written by the one
+ * literal writer (src/literal.h states the policy: printable ASCII, the
+ * backslash and the quote escaped, every other character as its Python
+ * escape).  The literal cannot end early, hold a line break or any byte a
+ * declared source encoding could read differently, so no string can
+ * inject code. */
 static void py_str(renderer *r, const char *s, size_t n)
 {
-    const unsigned char *u = (const unsigned char *)s;
+    char piece[LVI_LIT_MAX];
     putc_(r, '\'');
     for (size_t p = 0; p < n && !r->fail;) {
-        unsigned char c = u[p];
-        uint32_t cp = c;
-        int w = c < 0x80 ? 1 : utf8(u + p, n - p, &cp);
-        const char *named = c == '\\' ? "\\\\" : c == '\'' ? "\\'"
-                          : c == '"' ? "\\\"" : c == '\n' ? "\\n"
-                          : c == '\r' ? "\\r" : c == '\t' ? "\\t" : NULL;
-        if (named)
-            puts_(r, named);
-        else if (w == 0 || c < 0x20 || c == 0x7f || unsafe_cp(cp))
-            put_hex(r, cp);
-        else if (w == 1)
-            putc_(r, (char)c);
-        else
-            put(r, s + p, (size_t)w);
-        p += w ? (size_t)w : 1;
+        p += lvi_lit_char(s + p, n - p, '\'', piece);
+        puts_(r, piece);
     }
     putc_(r, '\'');
 }
 
-/* The shortest of %.15g..%.17g that reads back exactly, always with a '.'
- * or exponent so Python reads a float; inf and nan by name.  A locale with
- * a decimal comma gets its comma turned back into a point (untested: the
- * test machines have no such locale). */
 static void py_float(renderer *r, double f)
 {
-    if (isnan(f)) {
-        puts_(r, "float('nan')");
-        return;
-    }
-    if (isinf(f)) {
-        puts_(r, f > 0 ? "float('inf')" : "float('-inf')");
-        return;
-    }
-    char buf[48];
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, f);
-        if (strtod(buf, NULL) == f)
-            break;
-    }
-    for (char *p = buf; *p; p++)
-        if (*p == ',')
-            *p = '.'; /* a locale's decimal comma */
-    puts_(r, buf);
-    if (strpbrk(buf, ".e") == NULL)
-        puts_(r, ".0");
+    char buf[LVI_LIT_FLOAT_MAX];
+    puts_(r, lvi_lit_float(buf, f));
 }
 
 static void put_int(renderer *r, int64_t v)
@@ -442,24 +367,15 @@ static int py_value(renderer *r, const lvi_tpl_tok *k, const value *v)
     return bad ? bad_model(r, k) : LV_OK;
 }
 
-/* A string for a '#' comment: \n and \r become spaces, other control
- * bytes and unsafe code points go, invalid UTF-8 bytes become '?'. */
+/* A string for a '#' comment, by the literal writer's policy without
+ * quotes: printable ASCII, everything else (line breaks included) as its
+ * Python escape, so a comment is one line of ASCII whatever s holds. */
 static void comment_str(renderer *r, const char *s, size_t n)
 {
-    const unsigned char *u = (const unsigned char *)s;
+    char piece[LVI_LIT_MAX];
     for (size_t p = 0; p < n && !r->fail;) {
-        unsigned char c = u[p];
-        uint32_t cp = c;
-        int w = c < 0x80 ? 1 : utf8(u + p, n - p, &cp);
-        if (c == '\n' || c == '\r')
-            putc_(r, ' ');
-        else if (w == 0)
-            putc_(r, '?');
-        else if (w > 1 && !unsafe_cp(cp))
-            put(r, s + p, (size_t)w);
-        else if (c >= 0x20 && c != 0x7f && c < 0x80)
-            putc_(r, (char)c);
-        p += w ? (size_t)w : 1;
+        p += lvi_lit_char(s + p, n - p, 0, piece);
+        puts_(r, piece);
     }
 }
 

@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "literal.h"
+
 #include "lvi.h"
 
 int lvi_dtype_size_check(char kind, int64_t size)
@@ -47,48 +49,12 @@ int lvi_dtype_size_check(char kind, int64_t size)
 
 /* ---------------------------------------------------------------- text */
 
-/* Decodes one UTF-8 character of s[0..n) into *cp; returns its length, or
- * 0 when the bytes are not UTF-8 (overlong forms and surrogates too). */
-static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    static const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
-    size_t len = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2
-                 : (s[0] & 0xf0) == 0xe0 ? 3 : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
-    if (len == 0 || len > n)
-        return 0;
-    uint32_t c = len == 1 ? s[0] : s[0] & (0x7fu >> len);
-    for (size_t k = 1; k < len; k++) {
-        if ((s[k] & 0xc0) != 0x80)
-            return 0;
-        c = c << 6 | (s[k] & 0x3f);
-    }
-    if (c < least[len] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        return 0;
-    *cp = c;
-    return len;
-}
-
-/* Appends a field name as a single-quoted Python literal: printable ASCII
- * as is (quote and backslash escaped), every other code point as \xHH,
- * \uHHHH or \UHHHHHHHH, as Python's escapes read it.  The name is UTF-8
- * (lv_dtype_record checked it). */
+/* Appends a field name as a single-quoted Python literal, by the one
+ * literal writer (literal.h: printable ASCII, every other character as
+ * its Python escape).  The name is UTF-8 (lv_dtype_record checked it). */
 static void put_name(lvi_str *b, const char *name, size_t len)
 {
-    const unsigned char *s = (const unsigned char *)name;
-    lvi_str_printf(b, "'");
-    for (size_t k = 0, step; k < len; k += step) {
-        uint32_t c = '?';
-        step = utf8_next(s + k, len - k, &c);
-        step = step ? step : 1;
-        if (c == '\'' || c == '\\')
-            lvi_str_printf(b, "\\%c", (char)c);
-        else if (c >= 0x20 && c < 0x7f)
-            lvi_str_printf(b, "%c", (char)c);
-        else
-            lvi_str_printf(b, c < 0x100 ? "\\x%02x" : c < 0x10000 ? "\\u%04x"
-                           : "\\U%08x", (unsigned)c);
-    }
-    lvi_str_printf(b, "'");
+    lvi_lit_str(b, name, len, '\'');
 }
 
 static void put_type(lvi_str *b, const lv_dtype *dt, bool quoted);
@@ -235,13 +201,10 @@ static int check_unique(int n, const lv_field *fields, lv_error *err)
 static int check_field(const lv_field *f, int64_t *end, int64_t itemsize,
                        lv_error *err)
 {
-    uint32_t cp;
-    const unsigned char *s = (const unsigned char *)f->name;
     if (f->name == NULL || f->name_len == 0 || f->type == NULL)
         return LVI_ERR(err, LV_ETYPE, "record: a field has no name or no type");
-    for (size_t k = 0, step; k < f->name_len; k += step)
-        if ((step = utf8_next(s + k, f->name_len - k, &cp)) == 0)
-            return LVI_ERR(err, LV_ETYPE, "record: field name is not UTF-8");
+    if (!lvi_lit_utf8_valid(f->name, f->name_len))
+        return LVI_ERR(err, LV_ETYPE, "record: field name is not UTF-8");
     if (f->ndim < 0 || f->ndim > LV_MAXDIMS)
         return LVI_ERR(err, LV_ETYPE, "record: field '%.60s' has a sub-array "
                        "of %d dimensions (at most %d)", f->name, f->ndim, LV_MAXDIMS);

@@ -47,7 +47,8 @@ LVI_HIDDEN int lvi_spec_error(lv_error *err, int code, const char *text,
 /* A name for a token kind, for messages ("a number", "')'"). */
 LVI_HIDDEN const char *lvi_spec_tok_name(int kind);
 
-/* Writes a Python string literal for s (double quotes, escaped). */
+/* Writes a Python string literal for s (double quotes), by the one literal
+ * writer (literal.h). */
 LVI_HIDDEN void lvi_spec_quote(lvi_str *b, const char *s);
 /* Writes the shortest decimal that reads back as exactly f. */
 LVI_HIDDEN void lvi_spec_float(lvi_str *b, double f);

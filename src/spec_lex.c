@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "literal.h"
 #include "spec.h"
 
 typedef struct lexer {
@@ -481,36 +482,11 @@ void lvi_spec_tokens_free(spec_tokens *toks)
 
 void lvi_spec_quote(lvi_str *b, const char *s)
 {
-    lvi_str_printf(b, "\"");
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            lvi_str_printf(b, "\\%c", *p);
-        else if (*p == '\n')
-            lvi_str_printf(b, "\\n");
-        else if (*p == '\t')
-            lvi_str_printf(b, "\\t");
-        else if (*p < 0x20 || *p == 0x7f)
-            lvi_str_printf(b, "\\x%02x", *p);
-        else
-            lvi_str_printf(b, "%c", *p);
-    }
-    lvi_str_printf(b, "\"");
+    lvi_lit_str(b, s, strlen(s), '"');
 }
 
 void lvi_spec_float(lvi_str *b, double f)
 {
-    char buf[64];
-    if (isnan(f) || isinf(f)) { /* the sign of a NaN too: float("-nan") */
-        lvi_str_printf(b, "float(\"%s%s\")", signbit(f) ? "-" : "",
-                       isnan(f) ? "nan" : "inf");
-        return;
-    }
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, f);
-        if (strtod(buf, NULL) == f)
-            break;
-    }
-    if (!strpbrk(buf, ".eEn"))
-        strcat(buf, ".0"); /* keep it a float when read back */
-    lvi_str_printf(b, "%s", buf);
+    char buf[LVI_LIT_FLOAT_MAX];
+    lvi_str_printf(b, "%s", lvi_lit_float(buf, f));
 }

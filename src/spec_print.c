@@ -10,11 +10,16 @@
  *
  * Numbers are written exactly (ints in full, floats in the shortest form
  * that reads back bit for bit), so lv_spec_parse(lv_view_to_spec(v)) builds
- * a view with the same elements.
+ * a view with the same elements.  Strings and floats go through the one
+ * literal writer (literal.h), so the text is printable ASCII lines: a
+ * path's controls, bidirectional marks and other non-ASCII characters
+ * appear as their Python escapes, and what the spec shows is what it
+ * opens.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "literal.h"
 #include "spec.h"
 
 static void ints(lvi_str *b, int n, const int64_t *v, bool tuple)
@@ -41,27 +46,9 @@ static void scalar(lvi_str *b, lv_scalar s)
         lvi_str_printf(b, "%lld", (long long)s.i);
 }
 
-/* Is s valid UTF-8 (no overlongs, surrogates or code points past U+10FFFF)? */
 static bool utf8_valid(const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2
-                : (*p & 0xf8) == 0xf0 ? 3 : -1;
-        if (n < 0 || (n == 1 && *p < 0xc2))
-            return false;
-        uint32_t cp = n ? *p & (0x3f >> n) : *p;
-        for (int k = 1; k <= n; k++) {
-            if ((p[k] & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (p[k] & 0x3f);
-        }
-        if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp < 0xe000))) ||
-            (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-            return false;
-        p += n + 1;
-    }
-    return true;
+    return lvi_lit_utf8_valid(s, strlen(s));
 }
 
 static void range_source(lvi_str *b, const lvi_range *r, const lvi_op *op)

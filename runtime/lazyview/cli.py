@@ -302,7 +302,7 @@ def cmd_view(args):
         return
     v, text, _ = load(args.spec)
     napari_view.view(v, name=layer_name(args.spec), method=args.method,
-                     hints=spec_hints(text))
+                     hints=spec_hints(text, v.ndim))
 
 
 def cmd_export(args):

@@ -16,7 +16,11 @@ analyzer's usual question:
 
 Only pages stored as plain samples can be viewed: compressed, tiled,
 bit-packed or non-contiguous pages are refused with the reason (decompress
-with ``tifffile.imwrite(..., compression=None)`` first).  A multi-dimensional
+with ``tifffile.imwrite(..., compression=None)`` first).  Every page's strip
+table is checked against what tifffile itself reads: exactly the strips its
+rows make, each long enough for its rows and stored right after the one
+before (no padding, no gaps), so that the page is one run of bytes and its
+pixels are tifffile's; any other table is a ValueError naming the strip.  A multi-dimensional
 series (an ImageJ hyperstack ``(T, Z, C, Y, X)``) keeps tifffile's shape.
 
 In specs: ``open_tiff("stack.tif")`` (relative paths start at the spec's
@@ -51,6 +55,13 @@ class PageTable:
         return tuple(reversed(strides))
 
 
+# How lazyview opens TIFF files with tifffile: one file only (an OME series
+# naming other files, Micro-Manager and NDTiff sets, whose series read other
+# files, fall back to this file's own pages), and NDPI's 64-bit offsets off.
+TIFFFILE_FLAGS = {"_multifile": False, "is_mmstack": False, "is_ndtiff": False,
+                  "is_ndpi": False}
+
+
 def _refuse(path, why):
     raise ValueError(f"{path}: cannot view this TIFF in place: {why}")
 
@@ -65,6 +76,9 @@ def _check_layout(path, page):
                       "tifffile")
     if page.is_tiled:
         _refuse(path, "its pages are stored in tiles, not rows")
+    if page.is_subsampled:
+        _refuse(path, "its chroma is subsampled (YCbCr), which tifffile "
+                      "reads only from JPEG")
     if int(page.fillorder) != 1:
         _refuse(path, "its bits are stored in reverse order (FillOrder 2)")
     if page.dtype is None or page.bitspersample not in (8, 16, 32, 64, 128) or \
@@ -73,22 +87,97 @@ def _check_layout(path, page):
                       "whole bytes")
 
 
-def _page_offset(path, page, k, nbytes):
-    """The byte offset of one page stored as one contiguous run."""
-    if page is None:
-        _refuse(path, f"page {k} of the series is missing")
+def _strip_bytes(page, itemsize):
+    """The bytes each strip of `page` holds, in the order tifffile decodes
+    them (separate sample planes, then depth slices, then strips of
+    RowsPerStrip rows, the last one shorter), as a tuple."""
+    rps, rows = int(page.rowsperstrip), int(page.imagelength)
+    planar = int(page.planarconfig) == 2
+    spp = int(page.samplesperpixel)
+    row = int(page.imagewidth) * (1 if planar else spp) * itemsize
+    if rps < 1:
+        raise ValueError(f"its RowsPerStrip is {rps}")
+    strips = tuple(min(rps, rows - y) * row for y in range(0, rows, rps))
+    return strips * ((spp if planar else 1) * int(page.imagedepth))
+
+
+def _page_offset(page, strips):
+    """The byte offset of a page whose strip table holds exactly `strips`
+    (their byte counts) stored back to back: what tifffile reads, segment by
+    segment, is then the run of sum(strips) bytes from there.  Anything else
+    (entries missing or extra, a count too small for its rows, padding or
+    gaps between strips, data at byte 0, which tifffile reads as zeros)
+    raises ValueError naming the inconsistency."""
     offsets, counts = page.dataoffsets, page.databytecounts
-    if not offsets:
-        _refuse(path, f"page {k} has no data")
+    if len(offsets) != len(strips) or len(counts) != len(strips):
+        raise ValueError(f"its strip table has {len(offsets)} StripOffsets and "
+                         f"{len(counts)} StripByteCounts, but its rows make "
+                         f"{len(strips)} strips")
     end = offsets[0]
-    for off, count in zip(offsets, counts):
+    if end <= 0:
+        raise ValueError(f"its first strip starts at byte {end}")
+    for i, (off, count, need) in enumerate(zip(offsets, counts, strips)):
+        if count < need:
+            raise ValueError(f"strip {i} holds {count} bytes, but its rows need "
+                             f"{need} (StripByteCounts too small)")
         if off != end:
-            _refuse(path, f"the strips of page {k} are not stored one after "
-                          "another")
-        end = off + count
-    if end - offsets[0] < nbytes:
-        _refuse(path, f"page {k} holds {end - offsets[0]} bytes, not {nbytes}")
+            padded = off == offsets[i - 1] + counts[i - 1]
+            raise ValueError(
+                f"strip {i} starts at byte {off}, not at {end} where the rows "
+                f"of strip {i - 1} end" +
+                (f" (strip {i - 1} is padded: {counts[i - 1]} bytes for "
+                 f"{strips[i - 1]} bytes of rows)" if padded else "") +
+                "; lazyview views only strips stored back to back")
+        end = off + need
     return offsets[0]
+
+
+def _strips_of(form, layouts, nbytes):
+    """_strip_bytes of the page form (a TiffPage), cached in layouts."""
+    ident = (form.rowsperstrip, form.imagelength, form.imagewidth,
+             form.samplesperpixel, form.planarconfig, form.imagedepth)
+    strips = layouts.get(ident)
+    if strips is None:
+        strips = layouts[ident] = _strip_bytes(form, form.dtype.itemsize)
+        if sum(strips) != nbytes:
+            raise ValueError(f"its strips hold {sum(strips)} bytes of rows, not "
+                             f"the {nbytes} of its shape")
+    return strips
+
+
+def _series_pages(path, tif, s, key, npages, nbytes):
+    """The byte offset of each of the series' npages pages, every page
+    checked against tifffile's own reading (the keyframe's layout, a strip
+    table of exactly its strips, stored back to back)."""
+    import tifffile
+    pages = s.pages
+    if len(pages) == 1 and npages > 1 and s.dataoffset is not None:
+        # ImageJ and tifffile's "truncated" files: one directory, the
+        # other images stored right after the first
+        return s.dataoffset + np.arange(npages, dtype=np.int64) * nbytes
+    if len(pages) != npages:
+        _refuse(path, f"the series has {len(pages)} pages but its shape "
+                      f"{tuple(s.shape)} needs {npages}")
+    layouts = {}
+    offsets = np.empty(npages, dtype=np.int64)
+    pages = _progress.iterate(pages, total=npages,
+                              desc=f"reading {os.path.basename(path)}")
+    for k, page in enumerate(pages):
+        if page is None:
+            _refuse(path, f"page {k} of the series is missing")
+        if page.parent is not tif:
+            _refuse(path, f"page {k} of the series lies in another file")
+        form = page if isinstance(page, tifffile.TiffPage) else page.keyframe
+        if form is not key:
+            _check_layout(path, form)
+            if form.shape != key.shape or form.dtype != key.dtype:
+                _refuse(path, f"page {k} holds {form.dtype} {form.shape}, "
+                              f"not {key.dtype} {key.shape}")
+        try:
+            offsets[k] = _page_offset(page, _strips_of(form, layouts, nbytes))
+        except ValueError as e:
+            _refuse(path, f"page {k}: {e}")
+    return offsets
 
 
 def page_table(path, series=0):
@@ -99,31 +188,30 @@ def page_table(path, series=0):
     tifffile) for a file that cannot be read.
     """
     import tifffile
-    with tifffile.TiffFile(path) as tif:
+    with tifffile.TiffFile(path, **TIFFFILE_FLAGS) as tif:
         if not 0 <= series < len(tif.series):
             raise IndexError(f"{path}: series {series} does not exist (the file "
                              f"has {len(tif.series)})")
         s = tif.series[series]
+        if s.transform is not None:
+            _refuse(path, "tifffile transforms this series' pixels after reading")
         key = s.keyframe
         _check_layout(path, key)
         dtype = np.dtype(key.dtype).newbyteorder(tif.byteorder)
         page_shape = tuple(int(n) for n in key.shape)
         page_size = math.prod(page_shape)
-        npages = math.prod(s.shape) // page_size if page_size else len(s.pages)
-        nbytes = page_size * dtype.itemsize
-        if s.dataoffset is not None:   # tifffile found one contiguous block
-            offsets = s.dataoffset + np.arange(npages, dtype=np.int64) * nbytes
+        shape = tuple(int(n) for n in s.shape)
+        if page_size == 0:
+            npages = len(s.pages)
+            offsets = np.zeros(npages, dtype=np.int64)
         else:
-            pages = _progress.iterate(s.pages, total=npages,
-                                      desc=f"reading {os.path.basename(path)}")
-            offsets = np.empty(npages, dtype=np.int64)
-            for k, page in enumerate(pages):
-                if k >= npages:
-                    break
-                if isinstance(page, tifffile.TiffPage) and page is not key:
-                    _check_layout(path, page)
-                offsets[k] = _page_offset(path, page, k, nbytes)
-        return PageTable(dtype, offsets, page_shape, tuple(int(n) for n in s.shape))
+            npages, rest = divmod(math.prod(shape), page_size)
+            if rest:
+                _refuse(path, f"the series' shape {shape} is not a whole number "
+                              f"of pages {page_shape}")
+            offsets = _series_pages(path, tif, s, key, npages,
+                                    page_size * dtype.itemsize)
+        return PageTable(dtype, offsets, page_shape, shape)
 
 
 def open_tiff(path, *, series=0, mode="r"):

@@ -11,7 +11,8 @@
  * made in setup.  Round trips: views built through the C API (hand-picked
  * and random chains over memory, files and ranges) are written with
  * lv_view_to_spec and parsed back: the same shape, dtype text and bytes,
- * and the printed text a fixed point.  Not tested here: out-of-memory
+ * and the printed text a fixed point.  The literal writer (src/literal.c),
+ * with the lexer as its oracle.  Not tested here: out-of-memory
  * paths (no allocator hooks) and the 64 MiB size limit's boundary itself
  * (only one byte past it).
  */
@@ -34,6 +35,9 @@
 #include <unistd.h>
 
 #include "lazyview/lazyview.h"
+
+#include "literal.h" /* white box: the one literal writer */
+#include "spec.h"    /* and the lexer, its oracle */
 
 /* ------------------------------------------------------------ fixtures */
 
@@ -1408,6 +1412,80 @@ static void test_float_literals_read_back(void **state)
     lv_view_free(v);
 }
 
+/* The one literal writer (src/literal.c) against the spec lexer as the
+ * oracle: for every byte alone, every code point below U+3000 and every
+ * plane's first and last, and random byte strings, the literal is
+ * printable ASCII, lexes as exactly one string token, and (for valid
+ * UTF-8) decodes to the very bytes written.  Both quote characters. */
+static void literal_reads_back(const char *s, size_t n, char quote)
+{
+    lvi_str b = {0};
+    lvi_lit_str(&b, s, n, quote);
+    char *lit = lvi_str_take(&b);
+    assert_non_null(lit);
+    for (const char *c = lit; *c; c++)
+        assert_true((unsigned char)*c >= 0x20 && (unsigned char)*c < 0x7f);
+    spec_tokens toks = {0};
+    assert_int_equal(lvi_spec_lex(lit, strlen(lit), &toks, NULL), LV_OK);
+    assert_int_equal(toks.t[0].kind, TK_STRING);
+    assert_int_equal(toks.t[1].kind, TK_NEWLINE);
+    if (lvi_lit_utf8_valid(s, n)) {
+        assert_int_equal(toks.t[0].slen, n);
+        assert_memory_equal(toks.t[0].sval, s, n);
+    }
+    lvi_spec_tokens_free(&toks);
+    free(lit);
+}
+
+static size_t utf8_encode(uint32_t cp, char *out)
+{
+    if (cp < 0x80)
+        return out[0] = (char)cp, 1;
+    if (cp < 0x800)
+        return out[0] = (char)(0xc0 | cp >> 6), out[1] = (char)(0x80 | (cp & 0x3f)), 2;
+    if (cp < 0x10000) {
+        out[0] = (char)(0xe0 | cp >> 12);
+        out[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+        out[2] = (char)(0x80 | (cp & 0x3f));
+        return 3;
+    }
+    out[0] = (char)(0xf0 | cp >> 18);
+    out[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+    out[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+    out[3] = (char)(0x80 | (cp & 0x3f));
+    return 4;
+}
+
+static void test_literal_writer_policy(void **state)
+{
+    char s[64];
+    for (int quote = 0; quote < 2; quote++) {
+        char q = quote ? '"' : '\'';
+        for (int c = 0; c < 256; c++) {
+            s[0] = (char)c;
+            literal_reads_back(s, 1, q);
+        }
+        for (uint32_t cp = 0x80; cp < 0x3000; cp++)
+            if (cp < 0xd800 || cp > 0xdfff)
+                literal_reads_back(s, utf8_encode(cp, s), q);
+        for (uint32_t plane = 1; plane <= 0x10; plane++) {
+            literal_reads_back(s, utf8_encode(plane << 16, s), q);
+            literal_reads_back(s, utf8_encode(plane << 16 | 0xffff, s), q);
+        }
+        for (int round = 0; round < 2000; round++) {
+            size_t n = (size_t)rint_(0, (int64_t)sizeof s - 1);
+            for (size_t k = 0; k < n; k++)
+                s[k] = (char)rint_(0, 255);
+            literal_reads_back(s, n, q);
+        }
+    }
+    lvi_str b = {0};   /* the policy's cases, by name */
+    lvi_lit_str(&b, "a\"'\\\n\r\t\x01\x7f\xc3\xa9\xe2\x80\xae\xf0\x9f\x98\x80\xff", 19, '"');
+    char *lit = lvi_str_take(&b);
+    assert_string_equal(lit, "\"a\\\"'\\\\\\n\\r\\t\\x01\\x7f\\xe9\\u202e\\U0001f600\\xff\"");
+    free(lit);
+}
+
 /* ------------------------------------------------------------------ main */
 
 #define NAMED(f) cmocka_unit_test(f)
@@ -1427,7 +1505,7 @@ int main(void)
         NAMED(test_round_trip_random_chains), NAMED(test_open_raw_mode),
         NAMED(test_null_text_and_null_err), NAMED(test_len_bounds_the_text),
         NAMED(test_messages_are_ascii_quoted), NAMED(test_float_literals_read_back),
-        NAMED(test_record_field_name_escapes),
+        NAMED(test_record_field_name_escapes), NAMED(test_literal_writer_policy),
     };
     return run_tables("test_spec", CASE_TABLE(VALUE_CASES, run_value_case),
                       CASE_TABLE(ERROR_CASES, run_error_case), named,

@@ -227,15 +227,17 @@ static void test_py_escapes_every_special_byte_in_strings(void **state)
     fixture *f = *state;
     static const char s[] = "\\ ' \" \n \r \t \0 \x01 \x1b \x1f \x7f ok";
     expect_filter(f, lv_tpl_strn(s, sizeof s - 1), "py",
-                 "'\\\\ \\' \\\" \\n \\r \\t \\x00 \\x01 \\x1b \\x1f \\x7f ok'");
+                 "'\\\\ \\' \" \\n \\r \\t \\x00 \\x01 \\x1b \\x1f \\x7f ok'");
     expect_filter(f, S("'''"), "py", "'\\'\\'\\''"); /* no triple quote */
 }
 
-static void test_py_keeps_valid_utf8_and_escapes_invalid_bytes(void **state)
+/* Scripts are ASCII (src/literal.h): valid UTF-8 as Python's escapes,
+ * each byte of invalid UTF-8 as \xHH. */
+static void test_py_escapes_non_ascii_and_invalid_bytes(void **state)
 {
     fixture *f = *state;
     expect_filter(f, S("\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), "py",
-                 "'\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80'");
+                 "'\\xe9 \\u20ac \\U0001f600'");
     expect_filter(f, S("\xff"), "py", "'\\xff'");
     expect_filter(f, S("\x80"), "py", "'\\x80'");              /* lone tail */
     expect_filter(f, S("a\xc3"), "py", "'a\\xc3'");           /* cut short */
@@ -254,9 +256,9 @@ static void test_py_escapes_line_separators_and_bidi_controls(void **state)
                  "py", "'a\\u2028b\\u202ec\\x85d\\u2066'");
 }
 
-/* Any bytes give one literal: it opens and closes with a quote, holds no
- * unescaped quote, backslash or control byte in between, and every escape
- * is one Python knows. */
+/* Any bytes give one literal: it opens and closes with a quote, holds
+ * only printable ASCII, no unescaped quote or backslash in between, and
+ * every escape is one Python knows. */
 static void test_py_strings_of_random_bytes_stay_one_literal(void **state)
 {
     fixture *f = *state;
@@ -279,9 +281,9 @@ static void test_py_strings_of_random_bytes_stay_one_literal(void **state)
         assert_true(len >= 2 && o[0] == '\'' && o[len - 1] == '\'');
         for (size_t p = 1; p + 1 < len; p++) {
             unsigned char c = (unsigned char)o[p];
-            assert_true(c >= 0x20 && c != 0x7f && c != '\'' && c != '"');
+            assert_true(c >= 0x20 && c < 0x7f && c != '\'');
             if (c == '\\') {
-                assert_non_null(strchr("\\'\"nrtxu", o[p + 1]));
+                assert_non_null(strchr("\\'nrtxuU", o[p + 1]));
                 p++;
             }
         }
@@ -297,11 +299,11 @@ static void test_py_floats_round_trip_and_name_inf_and_nan(void **state)
     expect_filter(f, lv_tpl_float(2.5), "py", "2.5");
     expect_filter(f, lv_tpl_float(1e300), "py", "1e+300");
     expect_filter(f, lv_tpl_float(1e16), "py", "1e+16");
-    expect_filter(f, lv_tpl_float(5e-324), "py", "4.94065645841247e-324");
+    expect_filter(f, lv_tpl_float(5e-324), "py", "5e-324");
     assert_true(strtod(f->out, NULL) == 5e-324);
-    expect_filter(f, lv_tpl_float(INFINITY), "py", "float('inf')");
-    expect_filter(f, lv_tpl_float(-INFINITY), "py", "float('-inf')");
-    expect_filter(f, lv_tpl_float(NAN), "py", "float('nan')");
+    expect_filter(f, lv_tpl_float(INFINITY), "py", "float(\"inf\")");
+    expect_filter(f, lv_tpl_float(-INFINITY), "py", "float(\"-inf\")");
+    expect_filter(f, lv_tpl_float(NAN), "py", "float(\"nan\")");
     double third = 1.0 / 3.0, big = 123456789012345678.0;
     expect_filter(f, lv_tpl_float(third), "py", "0.3333333333333333");
     assert_true(strtod(f->out, NULL) == third);
@@ -328,13 +330,18 @@ static void test_raw_writes_strings_as_is_and_other_values_as_py(void **state)
     expect_filter(f, list(1, S("a")), "raw", "['a']");
 }
 
-static void test_comment_flattens_newlines_and_drops_control_bytes(void **state)
+/* A comment is one line of printable ASCII: line breaks, controls, bad
+ * bytes and every non-ASCII character as their Python escapes; quotes and
+ * backslashes as they are (a comment is never read back). */
+static void test_comment_is_one_line_of_escaped_ascii(void **state)
 {
     fixture *f = *state;
     expect_filter(f, S("a\nb\rc\td\x01" "e\x7f" "f\xffg\xe2\x80\xa8h \xc3\xa9"),
-                 "comment", "a b cdef?gh \xc3\xa9");
+                 "comment", "a\\nb\\rc\\td\\x01e\\x7ff\\xffg\\u2028h \\xe9");
     expect_filter(f, I(5), "comment", "5");
-    expect_filter(f, S("x\ny"), "comment", "x y");
+    expect_filter(f, S("'q' \"d\" \\"), "comment", "'q' \"d\" \\");
+    expect_filter(f, S("coding:utf-7 +AFwACg-x\xe2\x80\xae"), "comment",
+                  "coding:utf-7 +AFwACg-x\\u202e");
 }
 
 static void test_ident_writes_identifiers_bare(void **state)
@@ -1061,13 +1068,13 @@ int main(void)
         T(test_comments_write_nothing),
         T(test_py_writes_scalars_as_python_literals),
         T(test_py_escapes_every_special_byte_in_strings),
-        T(test_py_keeps_valid_utf8_and_escapes_invalid_bytes),
+        T(test_py_escapes_non_ascii_and_invalid_bytes),
         T(test_py_escapes_line_separators_and_bidi_controls),
         T(test_py_strings_of_random_bytes_stay_one_literal),
         T(test_py_floats_round_trip_and_name_inf_and_nan),
         T(test_py_writes_lists_and_objects_as_literals),
         T(test_raw_writes_strings_as_is_and_other_values_as_py),
-        T(test_comment_flattens_newlines_and_drops_control_bytes),
+        T(test_comment_is_one_line_of_escaped_ascii),
         T(test_ident_writes_identifiers_bare),
         T(test_int_writes_integers_in_decimal),
         T(test_each_loops_over_items_and_dot_is_the_item),

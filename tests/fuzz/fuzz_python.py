@@ -1,6 +1,6 @@
 """fuzz_python.py — atheris over lazyview's Python face.
 
-Each input is read by a FuzzedDataProvider and drives one of two things:
+Each input is read by a FuzzedDataProvider and drives one of three things:
  - lv.parse of fuzzed text (with a buffer named "buf"): any failure must be
    one of the promised exception types; a view that results must round-trip
    through to_spec and parse to the same shape, dtype and elements;
@@ -9,7 +9,16 @@ Each input is read by a FuzzedDataProvider and drives one of two things:
    NumPy: NumPy's verdict decides — where NumPy raises, lazyview must raise
    a promised type; where NumPy answers, lazyview must give the same
    elements (computed by the block accessor) and, when it says strided, an
-   ndarray sharing the same memory.
+   ndarray sharing the same memory;
+ - a script rendered from a hostile spec: fuzzed record field names and a
+   fuzzed file name (any code points, written into the spec with Python's
+   escapes), opened by lv.parse and rendered by to_script (native and
+   portable, a memmap, a strided and a gather construction).  Read as
+   Python reads a file (tokenize.detect_encoding, then Python's tokenizer;
+   tests/py/scriptcheck.py), the script must be ASCII, declare no encoding,
+   and have exactly the code tokens of the same script rendered from benign
+   names: every user-supplied name sits only inside string literals (or
+   comments), and the portable script holds each name as a literal.
 Anything else raises, and atheris reports the input.  Python code is
 instrumented for coverage; the C extension is exercised but not
 instrumented (the libFuzzer targets cover it).
@@ -17,7 +26,9 @@ instrumented (the libFuzzer targets cover it).
 Run: make fuzz (FUZZ_SECONDS), or
   .venv/bin/python tests/fuzz/fuzz_python.py -max_total_time=60 tests/fuzz/corpus/python
 """
+import os
 import sys
+import tempfile
 
 import atheris
 
@@ -28,6 +39,14 @@ import numpy as np
 
 PROMISED = (ValueError, TypeError, IndexError, OSError, MemoryError)
 BUF = bytearray(range(256)) * 64
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "py"))
+from scriptcheck import assert_same_code, string_values  # noqa: E402
+
+SCRATCH = tempfile.mkdtemp(prefix="lv_fuzz_scripts_")
+BENIGN = os.path.join(SCRATCH, "benign.raw")
+with open(BENIGN, "wb") as f:
+    f.write(bytes(range(64)))
 
 
 def parse_text(fdp):
@@ -119,12 +138,56 @@ def op_chain(fdp):
             assert np.shares_memory(v.to_numpy(), x), trace
 
 
+def spec_of(path, names, op):
+    """A spec opening path with a record of u1 fields called names; strings
+    are written with Python's escapes (ascii()), which the spec reads."""
+    fields = ", ".join(f"({ascii(n)}, 'u1')" for n in names)
+    return f"open_raw({ascii(path)}, dtype=[{fields}], shape=({12 // len(names)},)){op}\n"
+
+
+def file_name(fdp):
+    """A fuzzed file name the OS accepts (no '/' or NUL, at most 200 bytes)."""
+    name = fdp.ConsumeUnicodeNoSurrogates(fdp.ConsumeIntInRange(0, 40))
+    name = name.replace("/", "|").replace("\x00", "0")
+    while len(os.fsencode(name)) > 200:
+        name = name[:-1]
+    return name if name not in ("", ".", "..") else "x"
+
+
+def hostile_script(fdp):
+    names = [fdp.ConsumeUnicodeNoSurrogates(fdp.ConsumeIntInRange(1, 30))
+             for _ in range(fdp.ConsumeIntInRange(1, 3))]
+    if len(set(names)) != len(names) or "" in names:
+        return
+    path = os.path.join(SCRATCH, file_name(fdp))
+    op = ["", "[::-2]", "[[1, 0]]"][fdp.ConsumeIntInRange(0, 2)]
+    spec_name = fdp.ConsumeUnicodeNoSurrogates(20).replace("\x00", "")
+    with open(path, "wb") as f:
+        f.write(bytes(range(64)))
+    try:
+        v = lv.parse(spec_of(path, names, op))
+        w = lv.parse(spec_of(BENIGN, [f"f{k}" for k in range(len(names))], op))
+        for portable in (False, True):
+            text = v.to_script(portable=portable, spec_name=spec_name)
+            assert_same_code(text, w.to_script(portable=portable, spec_name="b"))
+            if portable:
+                values = string_values(text)
+                assert all(n in values for n in names), (names, path)
+                assert os.path.realpath(path) in values or path in values, path
+    finally:
+        if path != BENIGN:
+            os.unlink(path)
+
+
 def one_input(data):
     fdp = atheris.FuzzedDataProvider(data)
-    if fdp.ConsumeBool():
+    mode = fdp.ConsumeIntInRange(0, 2)
+    if mode == 0:
         parse_text(fdp)
-    else:
+    elif mode == 1:
         op_chain(fdp)
+    else:
+        hostile_script(fdp)
 
 
 if __name__ == "__main__":

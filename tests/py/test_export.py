@@ -503,7 +503,9 @@ def test_npe2_discovers_the_zarr_reader():
     manifest = pm.get_manifest("lazyview")
     readers = {r.command: r for r in manifest.contributions.readers}
     r = readers["lazyview.get_zarr_reader"]
-    assert "*.zarr" in r.filename_patterns and r.accepts_directories
+    # the group's metadata file, never folders (see zarr_reader.py)
+    assert set(r.filename_patterns) == {"zarr.json", ".zattrs"}
+    assert not r.accepts_directories
 
 
 @no_napari_under_asan
@@ -519,7 +521,7 @@ def test_napari_shows_the_exported_pyramid(tmp_path):
     lv.to_zarr(img, out, chunks=(256, 256), progress=False, name="export")
     viewer = napari.Viewer(show=True)
     try:
-        layers = viewer.open(str(out), plugin="lazyview")
+        layers = viewer.open(str(out / "zarr.json"), plugin="lazyview")
         assert layers[0].multiscale and len(layers[0].data) == 4
         viewer.reset_view()
         shot = viewer.screenshot(canvas_only=True, flash=False)

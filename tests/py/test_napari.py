@@ -169,16 +169,111 @@ def test_one_layer_name_everywhere(viewer, tmp_path, monkeypatch):
     opened[0].close()
 
 
-def test_pyramid_keeps_short_axes_and_limits_come_from_a_tile():
+def test_pyramid_keeps_short_axes_and_limits_span_the_image():
     from lazyview import napari_reader
     v = lv.arange(10**8, dtype="<f4").reshape(100, 10**6)
     (levels, kwargs, _), = napari_reader.layer_data(v, {"method": "mean"}, "seed")
     assert [lvl.shape[0] for lvl in levels] == [100] * len(levels)   # never halved
     assert [lvl.shape[1] for lvl in levels][:3] == [10**6, 500_000, 250_000]
     assert levels[-1].shape[1] <= 2048
-    tile = napari_reader._limits_tile(v, {0, 1})
-    assert tile.size <= 512 * 512
-    t = tile.compute()
-    assert kwargs["contrast_limits"] == [float(t.min()), float(t.max())]
-    big = lv.arange(10**10, dtype="<f4").reshape(10**5, 10**5)
-    assert napari_reader._limits_tile(big, {0, 1}).shape == (512, 512)
+    sample = v[napari_reader.limits_key(v.shape, {0, 1})].compute()
+    assert sample.size <= 256 * 256
+    lo, hi = kwargs["contrast_limits"]
+    # the whole range shows: the limits sit within 0.2 % of the ends
+    assert lo <= 0.002 * 10**8 and hi >= 0.998 * (10**8 - 1)
+
+
+def test_contrast_of_a_huge_gradient_is_the_whole_gradient():
+    """The 10^10 gradient of the issue: the limits were [3.74e9, 6.25e9]
+    (one middle tile), pinning 38 % of the screen black and 38 % white."""
+    from lazyview import napari_reader
+    big = lv.arange(1, 10**10 + 1).reshape((10**5, 10**5))
+    (_, kwargs, _), = napari_reader.layer_data(big, {}, "huge")
+    lo, hi = kwargs["contrast_limits"]
+    assert lo < 0.01 * 10**10 and hi > 0.99 * 10**10
+
+
+def test_contrast_ignores_a_few_outliers():
+    from lazyview import napari_reader
+    x = np.linspace(0, 1000, 512 * 512).reshape(512, 512)
+    x[100, 100] = 1e12          # one hot pixel
+    x[200, 202] = -1e12         # one cold pixel
+    x[300, 300] = np.nan
+    lo, hi = napari_reader.contrast_limits(x)
+    assert 0 <= lo < 5 and 995 < hi <= 1000
+    assert napari_reader.contrast_limits(np.zeros((4, 4))) == (0.0, 1.0)
+    sparse = np.zeros((512, 512), "u1")
+    sparse[5, 5] = 200          # percentiles meet: min and max instead
+    assert napari_reader.contrast_limits(sparse) == (0.0, 200.0)
+
+
+def test_sample_data_opens_in_one_click(viewer):
+    viewer.layers.clear()
+    layers = viewer.open_sample("lazyview", "gradient")
+    layer = layers[0]
+    assert layer.multiscale and layer.data[0].shape == (100_000, 100_000)
+    lo, hi = layer.contrast_limits
+    assert lo < 10**8 and hi > 0.99 * 10**10          # the whole gradient shows
+    img = canvas(viewer)[..., :3].astype(int)
+    assert img.sum(axis=2).max() > 0
+    viewer.layers.clear()
+    layer = viewer.open_sample("lazyview", "julia_rgb")[0]
+    assert layer.rgb and layer.data.shape[-1] == 3
+
+
+def _ome_zarr_04(tmp_path):
+    """An OME-Zarr 0.4 image with omero channel metadata, written by
+    ome-zarr-py (not by lazyview)."""
+    from ome_zarr.format import FormatV04
+    from ome_zarr.io import parse_url
+    from ome_zarr.writer import write_image
+    import zarr
+    data = np.arange(2 * 64 * 96, dtype="u2").reshape(2, 64, 96)
+    path = tmp_path / "cells.ome.zarr"
+    store = parse_url(str(path), mode="w", fmt=FormatV04()).store
+    root = zarr.group(store=store, zarr_format=2)
+    write_image(data, root, axes="cyx", fmt=FormatV04())
+    root.attrs["omero"] = {"channels": [
+                    {"label": "DAPI", "color": "0000FF", "active": True,
+                     "window": {"start": 10, "end": 5000, "min": 0, "max": 65535}},
+                    {"label": "GFP", "color": "00FF00", "active": False,
+                     "window": {"start": 100, "end": 9000, "min": 0, "max": 65535}}]}
+    return path, data
+
+
+def test_ome_zarr_0_4_with_omero_channels(tmp_path):
+    from lazyview import zarr_reader
+    path, data = _ome_zarr_04(tmp_path)
+    (levels, kwargs, kind), = zarr_reader.layer_data(str(path))
+    assert kind == "image" and kwargs["channel_axis"] == 0
+    assert kwargs["name"] == ["DAPI", "GFP"]
+    assert kwargs["colormap"] == ["#0000FF", "#00FF00"]
+    assert kwargs["contrast_limits"] == [[10.0, 5000.0], [100.0, 9000.0]]
+    assert kwargs["visible"] == [True, False]
+    assert kwargs["multiscale"] and levels[0].shape == data.shape
+    np.testing.assert_array_equal(np.asarray(levels[0]), data)
+    assert levels[1].shape == (2, 32, 48)
+
+
+def test_zarr_folders_are_left_to_other_readers(viewer, tmp_path):
+    """napari offers every directory reader for every folder: lazyview claims
+    none (no "Choose reader" dialog beside napari-ome-zarr), but reads an
+    OME image from its metadata file, and only an OME image."""
+    from napari.plugins import _npe2
+    out = lv.to_zarr(lv.arange(64 * 64, dtype="u2").reshape(64, 64),
+                     str(tmp_path / "x.zarr"), progress=False)
+    assert "lazyview" not in _npe2.get_readers(out)
+    meta = str(tmp_path / "x.zarr" / "zarr.json")
+    assert list(_npe2.get_readers(meta)) == ["lazyview"]
+    viewer.layers.clear()
+    layer = viewer.open(meta, plugin=None)[0]
+    assert layer.name == "x" and layer.data.shape == (64, 64)
+    path, _ = _ome_zarr_04(tmp_path)
+    viewer.layers.clear()
+    assert [la.name for la in viewer.open(str(path / ".zattrs"), plugin=None)] == \
+        ["DAPI", "GFP"]
+    plain = tmp_path / "plain.zarr"
+    import zarr
+    zarr.open_group(str(plain), mode="w").create_array("a", shape=(4,), dtype="u1")
+    from lazyview import zarr_reader
+    assert zarr_reader.get_reader(str(plain / "zarr.json")) is None

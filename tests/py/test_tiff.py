@@ -227,3 +227,106 @@ def test_4gib_sparse_bigtiff(tmp_path):
     w = lv.open_tiff(pages)
     assert w.shape == shape and not w.is_strided
     assert lv.asarray(w)[4095, 1000:1002, 510:].compute().tolist() == [[0, 0], [0, 0]]
+
+
+# ---------------------------------------------------------------- strip tables
+# Hand-made files (tiffcraft) whose strip tables lie: tifffile is the
+# oracle.  Whatever lazyview accepts reads tifffile's pixels; what it cannot
+# view in place is a ValueError naming the inconsistency, never shifted rows
+# or bytes of another strip.
+
+from tiffcraft import Page, craft, plain  # noqa: E402
+
+IMG = (np.arange(9 * 5 * 3) * 7 % 251).astype("<u2").reshape(9, 5, 3)
+
+
+def agree_or_refuse(path, match=None):
+    """lazyview's pixels are tifffile's, or (match given) a ValueError
+    matching it is raised while tifffile still reads the file."""
+    expected = tifffile.imread(path)
+    if match is None:
+        np.testing.assert_array_equal(lv.open_tiff(path).compute(), expected)
+        return expected
+    with pytest.raises(ValueError, match=match):
+        lv.open_tiff(path)
+    return expected
+
+
+def craft_offsets(page):
+    """Where craft lays out a lone page's strips."""
+    offsets, at = [], 8
+    for strip in page.strips:
+        offsets.append(at)
+        at += len(strip)
+    return offsets
+
+
+def padded(image, rps, pad):
+    page = plain(image, rps)
+    page.strips = [s + b"\xee" * pad for s in page.strips]
+    return page
+
+
+def test_padded_strips_are_refused_not_shifted(tmp_path):
+    """Strips longer than their rows (padding, which tifffile skips) used to
+    shift every later row by the padding."""
+    path = tmp_path / "pad.tif"
+    path.write_bytes(craft([padded(IMG, 2, 4)] * 3))
+    expected = agree_or_refuse(path, r"strip 0 is padded: 64 bytes for 60")
+    np.testing.assert_array_equal(expected, np.stack([IMG] * 3))   # tifffile skips it
+
+
+def test_byte_counts_shorter_than_offsets_are_refused(tmp_path):
+    """A StripByteCounts with fewer entries than StripOffsets (tifffile
+    zero-fills the strips without counts) used to read the bytes there."""
+    path = tmp_path / "short.tif"
+    page = plain(IMG, 2)
+    path.write_bytes(craft([page, page], fix={0: {279: [270]}, 1: {279: [270]}}))
+    agree_or_refuse(path, r"5 StripOffsets and 1 StripByteCounts, but its rows make 5")
+
+
+@pytest.mark.parametrize("fix, gaps, match", [
+    ({279: [60, 60, 59, 60, 30]}, None, r"strip 2 holds 59 bytes, but its rows need 60"),
+    (None, [0, 0, 6, 0, 0], r"strip 2 starts at byte \d+, not at \d+ where the rows"),
+    ({273: [0, 60, 120, 180, 240]}, None, r"first strip starts at byte 0"),
+    ("4 offsets", None, r"4 StripOffsets and 5 StripByteCounts"),
+])
+def test_inconsistent_strip_tables_are_refused(tmp_path, fix, gaps, match):
+    path = tmp_path / "bad.tif"
+    page = plain(IMG, 2)
+    if gaps:
+        page.gaps = gaps
+    if fix == "4 offsets":
+        fix = {273: craft_offsets(page)[:4]}
+    path.write_bytes(craft([page], fix={0: fix} if fix else None))
+    with pytest.raises(ValueError, match=match):
+        lv.open_tiff(path)
+
+
+@pytest.mark.parametrize("case", ["rows", "last_longer", "planar", "big_endian",
+                                  "bigtiff", "second_page_last_longer",
+                                  "extra_counts"])
+def test_consistent_strip_tables_read_tifffiles_pixels(tmp_path, case):
+    """The same checks accept every consistent table: strips of uneven rows,
+    a last strip declared longer than its rows, separate sample planes, both
+    byte orders, BigTIFF, byte counts for strips the page does not have
+    (tifffile drops them)."""
+    path = tmp_path / f"{case}.tif"
+    img, kw, fix = IMG, {}, None
+    page = plain(img, 2)
+    if case == "last_longer":
+        fix = {0: {279: [60, 60, 60, 60, 99]}}
+    elif case == "planar":
+        page = plain(img.transpose(2, 0, 1).copy(), 4, planar=True)
+    elif case == "big_endian":
+        page = plain(img.astype(">u2"), 4)
+        kw = {"byteorder": ">"}
+    elif case == "bigtiff":
+        kw = {"bigtiff": True}
+    elif case == "extra_counts":   # tifffile drops the extra entries
+        fix = {0: {279: [60, 60, 60, 60, 30, 30]}}
+    elif case == "second_page_last_longer":
+        fix = {1: {279: [60, 60, 60, 60, 30 + 4]}}
+    path.write_bytes(craft([page] * 4, fix=fix, **kw))
+    expected = agree_or_refuse(path)
+    assert expected.shape[0] == 4
