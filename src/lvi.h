@@ -329,6 +329,12 @@ LVI_HIDDEN extern int lvi_simd_max;
 LVI_HIDDEN void lvi_copy_strided(char *dst, const int64_t *ds, const char *src,
                                  const int64_t *ss, const int64_t *ext, int nd,
                                  int64_t itemsize);
+/* block.c.  Checks block [lo, hi) of v against v's shape and an output of
+ * outsize bytes; sets *need to the block's bytes.  LV_EINDEX,
+ * LV_EOVERFLOW, LV_EVALUE. */
+LVI_HIDDEN int lvi_block_check(const lv_view *v, const int64_t *lo,
+                               const int64_t *hi, int64_t outsize,
+                               int64_t *need, lv_error *err);
 /* Shortest flat range (elements) for the block accessor's flat path. */
 LVI_HIDDEN extern int64_t lvi_flat_min;
 /* The address of element j (no bounds check: j must be inside the shape). */
@@ -367,6 +373,14 @@ LVI_HIDDEN int lvi_certify(const lvi_stage *st, int n, const lvi_box *box,
                            int64_t *split_at);
 /* The whole box of v, for lvi_certify and lvi_for_each_piece. */
 LVI_HIDDEN void lvi_view_box(const lv_view *v, lvi_box *box);
+
+/* gather.c.  Whether box of v is better filled row by row through the
+ * table of its inner axis (v one stage, the inner axis's picks breaking
+ * their runs often) than piece by piece; never fails. */
+LVI_HIDDEN bool lvi_gather_worth(const lv_view *v, const lvi_box *box);
+/* Fills out (C-contiguous, box's shape) with box of v, when
+ * lvi_gather_worth says so.  Reads the source: callers guard it. */
+LVI_HIDDEN void lvi_gather(const lv_view *v, const lvi_box *box, char *out);
 
 /* ---------------------------------------------------------- the verifier */
 
