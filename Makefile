@@ -5,6 +5,8 @@
 #   make test     everything: C tests (plain and ASan/UBSan), Python tests
 #   make demo     the main job on built-in defaults
 #   make bench    ratio tables against NumPy/dask, same process
+#   make docs     the API reference from the docstrings (build/docs, Sphinx,
+#                 warnings are errors; make test builds it too)
 #   make fuzz     libFuzzer targets and the atheris one, FUZZ_SECONDS each
 #                 (default 60)
 #
@@ -54,7 +56,7 @@ STAMP_VENV := $(VENV)/.stamp
 
 .SECONDARY:
 
-.PHONY: all lib ext test ctest ctest-san pytest pytest-san bench demo fuzz deps clean test-pythons
+.PHONY: all lib ext test ctest ctest-san pytest pytest-san bench demo docs fuzz deps clean test-pythons
 
 all: lib ext
 
@@ -115,7 +117,8 @@ pytest: ext lib
 # The Python tests once more against an ASan/UBSan build of the extension
 # (LD_PRELOADed runtimes; leak checking is left to the C tests, since the
 # interpreter itself keeps memory at exit).  napari is not run under ASan,
-# nor are the packaging and typing tests (they build and run other programs).
+# nor are the packaging, typing, docs and README tests (they build and run
+# other programs).
 SAN_PY := $(BUILD)/san-py
 ASAN_RT = $(shell $(CC) -print-file-name=libasan.so):$(shell $(CC) -print-file-name=libubsan.so)
 
@@ -133,7 +136,8 @@ pytest-san: ext
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    $(VPY) -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning tests/py \
 	    --ignore=tests/py/test_napari.py --ignore=tests/py/test_packaging.py \
-	    --ignore=tests/py/test_typing.py -k "not distributed"
+	    --ignore=tests/py/test_typing.py --ignore=tests/py/test_docs.py \
+	    --ignore=tests/py/test_readme.py -k "not distributed"
 
 # the wheel and the core tests on the other supported Pythons (pyenv's),
 # each in its own venv with dependencies from PyPI (.ci/pythons.sh)
@@ -142,6 +146,10 @@ test-pythons:
 
 demo: deps lib ext
 	xvfb-run -a -s "-screen 0 1280x1024x24" $(VPY) -m lazyview.demo out
+
+docs: deps ext
+	$(VPY) -m sphinx -W --keep-going -q -b html docs/api $(BUILD)/docs
+	@echo "  DOCS    $(BUILD)/docs/index.html"
 
 bench: deps lib ext
 	$(VPY) tests/bench/bench.py

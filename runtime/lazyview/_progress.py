@@ -2,9 +2,10 @@
 
 ``View.compute()`` hands ``compute_bar`` to the C fill (runtime/compute.c),
 which asks it for a bar once a job has run for a second; the TIFF reader wraps long page
-scans in ``iterate``.  Bars are tqdm's, written to standard error, and only
-when standard error is a terminal (or the caller forces one), so logs,
-pipes and tests stay clean.  Without tqdm installed there are no bars.
+scans in ``iterate``.  Bars are ``tqdm.auto``'s: a text bar on standard
+error when it is a terminal, a widget in a Jupyter notebook, none
+otherwise (unless the caller forces one), so logs, pipes and tests stay
+clean.  Without tqdm installed there are no bars.
 """
 import sys
 
@@ -21,11 +22,22 @@ def _tqdm():
 
 
 def on_terminal():
-    """True when standard error is a terminal."""
+    """True when someone watches: standard error is a terminal, or this
+    runs in a Jupyter kernel (tqdm.auto then draws a notebook widget)."""
     try:
-        return sys.stderr is not None and sys.stderr.isatty()
+        if sys.stderr is not None and sys.stderr.isatty():
+            return True
     except (AttributeError, ValueError):
-        return False
+        pass
+    return in_notebook()
+
+
+def in_notebook():
+    """True inside a Jupyter (IPython) kernel; never imports IPython."""
+    ipython = sys.modules.get("IPython")
+    get = getattr(ipython, "get_ipython", None)
+    shell = get() if get else None
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
 
 
 def bytes_bar(total, desc, initial=0):

@@ -43,23 +43,43 @@ def to_zarr(v, store, *, chunks=None, shards=None, codec="zstd", levels="auto",
             resume=False, client=None, threads=None):
     """Writes view `v` to `store` (a local path) as an OME-Zarr 0.5 image.
 
-    chunks: Zarr chunk shape (default: tiles of the last two axes, as
-        ``lv.asarray`` chunks); shards: optional shard shape (multiples of
-        chunks).  Every level uses the same chunks.
-    codec: 'zstd' (level 1, the default), 'zstd:LEVEL', 'gzip[:LEVEL]',
+    Parameters
+    ----------
+    chunks
+        Zarr chunk shape (default: tiles of the last two axes, as
+        ``lv.asarray`` chunks).
+    shards
+        Optional shard shape (multiples of chunks).  Every level uses the
+        same chunks.
+    codec
+        'zstd' (level 1, the default), 'zstd:LEVEL', 'gzip[:LEVEL]',
         'blosc[:CNAME[:CLEVEL]]', None, or a list of Zarr v3 codec dicts.
-    levels: 'auto' (halve until each halved axis fits one chunk) or a count.
-    method: 'mean' (window means in the view's dtype: integers rounded half
-        to even) or 'stride' (every other element).
-    axes: OME axis names ('zyx', ['t', 'c', 'y', 'x']) or dicts with name,
+    levels
+        'auto' (halve until each halved axis fits one chunk) or a count.
+    method
+        'mean' (window means in the view's dtype: integers rounded half to
+        even) or 'stride' (every other element).
+    axes
+        OME axis names ('zyx', ['t', 'c', 'y', 'x']) or dicts with name,
         type and unit; default by the number of axes (yx, zyx, czyx, tczyx).
-    scale_axes: the axes to halve (names or indices; default the last two
-        space axes).  scale, translation: level 0's pixel size and origin.
-    overwrite: replace an existing store; resume: continue an interrupted
-        export of the same view with the same options.
-    client: a dask.distributed Client: regions become tasks, each worker
-        writes its own chunks (file and range views only).
-    Returns the store's absolute path.
+    scale_axes
+        The axes to halve (names or indices; default the last two space
+        axes).
+    scale, translation
+        Level 0's pixel size and origin.
+    overwrite
+        Replace an existing store.
+    resume
+        Continue an interrupted export of the same view with the same
+        options.
+    client
+        A dask.distributed Client: regions become tasks, each worker writes
+        its own chunks (file and range views only).
+
+    Returns
+    -------
+    str
+        The store's absolute path.
     """
     _require()
     v = _as_view(v)

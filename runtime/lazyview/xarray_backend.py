@@ -67,7 +67,6 @@ class LazyviewBackendEntrypoint(BackendEntrypoint):
     """The ``lazyview`` engine of ``xarray.open_dataset`` (see module doc)."""
 
     description = "Open a lazyview spec (.lzv) as a lazy Dataset"
-    url = "https://github.com/lazyview/lazyview#xarray"
     open_dataset_parameters = ("filename_or_obj", "drop_variables")
 
     def open_dataset(self, filename_or_obj, *, drop_variables=None):

@@ -104,10 +104,12 @@ def test_wheel_contents_and_metadata(dists):
         assert want in names, want
     meta = z.read("lazyview-0.1.0.dist-info/METADATA").decode()
     for want in ("License-Expression: MIT", "Classifier: Framework :: napari",
-                 "Requires-Python: >=3.11", "Project-URL: Source",
+                 "Requires-Python: >=3.11",
                  'Requires-Dist: napari[pyqt6]>=0.5; extra == "napari"',
                  "Requires-Dist: tifffile", "Classifier: Typing :: Typed"):
         assert want in meta, want
+    assert "Project-URL" not in meta      # no placeholder addresses (issue 19)
+    assert 'xarray.backends' in z.read("lazyview-0.1.0.dist-info/entry_points.txt").decode()
     entry = z.read("lazyview-0.1.0.dist-info/entry_points.txt").decode()
     assert "lazyview = lazyview.cli:main" in entry and "napari.manifest" in entry
 

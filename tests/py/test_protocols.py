@@ -232,3 +232,23 @@ def test_ctrl_c_stops_compute_quickly():
     latency, total = map(float, times)
     assert latency < 0.1, f"KeyboardInterrupt {latency * 1000:.0f} ms after SIGINT"
     assert total < 5, total
+
+
+def test_bars_in_a_jupyter_kernel_but_not_in_plain_ipython(monkeypatch):
+    """A notebook's stderr is no terminal, yet someone watches: tqdm.auto
+    draws its widget there; a plain script importing IPython gets none."""
+    import types
+    pytest.importorskip("tqdm")
+    monkeypatch.setattr(sys, "stderr", Stream(False))
+
+    class Shell:
+        def __init__(self, config):
+            self.config = config
+    fake = types.ModuleType("IPython")
+    fake.get_ipython = lambda: Shell({"IPKernelApp": {}})
+    monkeypatch.setitem(sys.modules, "IPython", fake)
+    assert _progress.on_terminal()
+    fake.get_ipython = lambda: Shell({"TerminalInteractiveShell": {}})
+    assert not _progress.on_terminal()
+    fake.get_ipython = lambda: None
+    assert not _progress.on_terminal()
