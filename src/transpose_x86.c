@@ -10,7 +10,7 @@
  * destination runs.  All loads and stores are unaligned moves, so items
  * and runs may sit at any address.  The loops over the m runs are fully
  * unrolled (the pragmas) so that -O2 keeps the block in registers.  Item
- * sizes without a wider kernel use the SSE2 one (bytes, 16-byte items);
+ * sizes without a wider kernel use the SSE2 one (16-byte items);
  * both sets are checked against element moves by tests/c/test_copy.c at
  * each level the machine has.
  */
@@ -144,6 +144,47 @@ const lvi_micro_set lvi_micro_sse2 = {
 #define YLD(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
 #define YST(p, v) _mm256_storeu_si256((__m256i *)(void *)(p), (v))
 
+/* A 16 x 16 transpose of bytes inside each 128-bit lane (sse2_1's four
+ * rounds, two blocks at once). */
+AVX2 static inline void lanes_16x16_b(__m256i *x)
+{
+    __m256i t[16];
+    UNROLL for (int i = 0; i < 8; i++) {
+        t[i] = _mm256_unpacklo_epi8(x[2 * i], x[2 * i + 1]);
+        t[i + 8] = _mm256_unpackhi_epi8(x[2 * i], x[2 * i + 1]);
+    }
+    UNROLL for (int h = 0; h < 2; h++)
+        UNROLL for (int i = 0; i < 4; i++) {
+            x[8 * h + i] = _mm256_unpacklo_epi16(t[8 * h + 2 * i], t[8 * h + 2 * i + 1]);
+            x[8 * h + i + 4] = _mm256_unpackhi_epi16(t[8 * h + 2 * i], t[8 * h + 2 * i + 1]);
+        }
+    UNROLL for (int q = 0; q < 4; q++)
+        UNROLL for (int i = 0; i < 2; i++) {
+            t[4 * q + i] = _mm256_unpacklo_epi32(x[4 * q + 2 * i], x[4 * q + 2 * i + 1]);
+            t[4 * q + i + 2] = _mm256_unpackhi_epi32(x[4 * q + 2 * i], x[4 * q + 2 * i + 1]);
+        }
+    UNROLL for (int q = 0; q < 8; q++) {
+        x[2 * q] = _mm256_unpacklo_epi64(t[2 * q], t[2 * q + 1]);
+        x[2 * q + 1] = _mm256_unpackhi_epi64(t[2 * q], t[2 * q + 1]);
+    }
+}
+
+/* 32 x 32 bytes, in two halves of 16 source runs: each half's 16 runs of
+ * 32 bytes transpose lane by lane into 32 rows of 16 bytes. */
+AVX2 static void avx2_1(char *d, int64_t dp, const char *s, int64_t sp)
+{
+    UNROLL for (int h = 0; h < 2; h++) {
+        __m256i x[16];
+        UNROLL for (int c = 0; c < 16; c++)
+            x[c] = YLD(s + (16 * h + c) * sp);
+        lanes_16x16_b(x);
+        UNROLL for (int r = 0; r < 16; r++) {
+            ST(d + r * dp + 16 * h, _mm256_castsi256_si128(x[r]));
+            ST(d + (r + 16) * dp + 16 * h, _mm256_extracti128_si256(x[r], 1));
+        }
+    }
+}
+
 /* An 8 x 8 transpose of 2-byte items inside each 128-bit lane. */
 AVX2 static inline void lanes_8x8_w(__m256i *x)
 {
@@ -216,7 +257,7 @@ AVX2 static void avx2_8(char *d, int64_t dp, const char *s, int64_t sp)
 }
 
 const lvi_micro_set lvi_micro_avx2 = {
-    {{sse2_1, 16}, {avx2_2, 16}, {avx2_4, 8}, {avx2_8, 4}, {sse2_16, 4}},
+    {{avx2_1, 32}, {avx2_2, 16}, {avx2_4, 8}, {avx2_8, 4}, {sse2_16, 4}},
     sse2_stream, sse2_fence};
 
 #else
