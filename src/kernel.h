@@ -8,7 +8,9 @@
  * and whose destination runs along c: element (r, c) goes from
  *     src + r*sz + c*sp   to   dst + r*dp + c*sz
  * (sp and dp any sign; the two blocks do not overlap).  A micro-kernel does
- * that for one m x m block in registers; the driver cuts the block into
+ * that for one m x m block in registers; a channel kernel for a block of
+ * two to four rows or columns whose other side is one interleaved run
+ * (planes <-> pixels); the driver cuts the block into
  * cache-sized tiles, runs micro-kernels inside them and plain element moves
  * at the edges, and, for outputs larger than the cache, writes through a
  * small stage so that whole cache lines leave with non-temporal stores.
@@ -36,6 +38,11 @@ typedef struct lvi_micro_set {
     /* copies n bytes with non-temporal stores where aligned (NULL: none) */
     void (*stream)(char *d, const char *s, int64_t n);
     void (*fence)(void); /* orders the streamed stores before later ones */
+    /* channels (NULL: none): k runs of n items of sz bytes (sz 1, 2, 4
+     * or 8; 2 <= k <= 4) split from one interleaved run (item i of run
+     * c at s + (i*k + c)*sz), or merged into one */
+    void (*split)(char *const *d, const char *s, int64_t n, int k, int64_t sz);
+    void (*merge)(char *d, const char *const *s, int64_t n, int k, int64_t sz);
 } lvi_micro_set;
 
 LVI_HIDDEN extern const lvi_micro_set lvi_micro_portable;

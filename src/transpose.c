@@ -159,7 +159,7 @@ PORTABLE(portable2, uint16_t, 8)
 
 const lvi_micro_set lvi_micro_portable = {
     {PORTABLE_SMALL, {portable4, 8}, {portable8, 4}, {portable16, 4}},
-    NULL, NULL};
+    NULL, NULL, NULL, NULL};
 
 /* -------------------------------------------------------------- plans */
 
@@ -186,11 +186,14 @@ static int64_t round_m(int64_t n, int64_t m)
     return n < m ? m : n - n % m;
 }
 
-/* The output size from which copies stream: half the last-level cache
- * (the rest holds the source and other work), unless a test set one. */
+/* The output size from which copies stream, unless a test set one: four
+ * times the L2 cache.  A copy that large would push its own output out of
+ * L2 anyway; a tile (napari's, say) is smaller and stays cached for its
+ * reader; and a whole-array job arrives in slabs a few times this size
+ * per thread (compute.c, fill_mt.c), which should stream. */
 static int64_t stream_min(void)
 {
-    return lvi_stream_min > 0 ? lvi_stream_min : lvi_machine_get()->l3 / 2;
+    return lvi_stream_min > 0 ? lvi_stream_min : 4 * lvi_machine_get()->l2;
 }
 
 /* The stage for streaming, and its tiles; stays NULL when the machine
@@ -297,10 +300,37 @@ static void run_stream(const lvi_xpose *x, char *dst, int64_t dp,
     }
 }
 
+/* Two to four rows or columns against one interleaved run (planes and
+ * pixels) through the set's channel kernels; false when they do not
+ * apply. */
+static bool run_channels(const lvi_xpose *x, char *dst, int64_t dp,
+                         const char *src, int64_t sp, int64_t rows,
+                         int64_t cols)
+{
+    int64_t sz = x->sz;
+    char *d[4];
+    const char *s[4];
+    if (x->set->split == NULL || sz > 8 || 16 % sz != 0)
+        return false;
+    if (rows >= 2 && rows <= 4 && sp == rows * sz && cols >= 16) {
+        for (int r = 0; r < rows; r++)
+            d[r] = dst + r * dp;
+        x->set->split(d, src, cols, (int)rows, sz);
+        return true;
+    }
+    if (cols >= 2 && cols <= 4 && dp == cols * sz && rows >= 16) {
+        for (int c = 0; c < cols; c++)
+            s[c] = src + c * sp;
+        x->set->merge(dst, s, rows, (int)cols, sz);
+        return true;
+    }
+    return false;
+}
+
 void lvi_xpose_run(const lvi_xpose *x, char *dst, int64_t dp, const char *src,
                    int64_t sp, int64_t rows, int64_t cols)
 {
-    if (rows <= 0 || cols <= 0)
+    if (rows <= 0 || cols <= 0 || run_channels(x, dst, dp, src, sp, rows, cols))
         return;
     if (x->stage && dp % 64 == 0) /* rows share their line alignment */
         run_stream(x, dst, dp, src, sp, rows, cols);

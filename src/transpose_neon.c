@@ -95,7 +95,7 @@ static void neon_16(char *d, int64_t dp, const char *s, int64_t sp)
 
 const lvi_micro_set lvi_micro_neon = {
     {{neon_1, 16}, {neon_2, 8}, {neon_4, 4}, {neon_8, 2}, {neon_16, 4}},
-    NULL, NULL};
+    NULL, NULL, NULL, NULL};
 
 #else
 typedef int lvi_transpose_neon_empty; /* ISO C wants a declaration */

@@ -3,7 +3,9 @@
  * (every x86-64 has it) and AVX2 (chosen at run time by cpu.c; compiled
  * here with function-level target attributes, so the rest of the library
  * runs on any x86-64), plus the non-temporal row copy that streaming
- * uses.
+ * uses and, on AVX2 machines, the channel kernels (2 to 4 planes split
+ * from or merged into one interleaved run with byte shuffles; their
+ * shuffle masks are made once, under pthread_once).
  *
  * Each micro-kernel moves an m x m block (kernel.h): it loads m source
  * runs of m items, transposes them with unpack/shuffle steps, and stores m
@@ -16,6 +18,7 @@
  */
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include <pthread.h>
 
 #include "kernel.h"
 
@@ -136,7 +139,7 @@ static void sse2_fence(void)
 
 const lvi_micro_set lvi_micro_sse2 = {
     {{sse2_1, 16}, {sse2_2, 8}, {sse2_4, 4}, {sse2_8, 2}, {sse2_16, 4}},
-    sse2_stream, sse2_fence};
+    sse2_stream, sse2_fence, NULL, NULL};
 
 /* ---------------------------------------------------------------- AVX2 */
 
@@ -256,9 +259,89 @@ AVX2 static void avx2_8(char *d, int64_t dp, const char *s, int64_t sp)
     _mm256_storeu_pd((double *)(void *)(d + 3 * dp), _mm256_permute2f128_pd(t1, t3, 0x31));
 }
 
+/* ------------------------------------------------------------ channels */
+
+/* Byte shuffles for k = 2..4 channels of 2^l-byte items (l = 0..3), made
+ * once: SPLIT[k-2][l][c][q] picks channel c's bytes out of interleaved
+ * register q; MERGE[k-2][l][q][c] puts channel c's bytes into interleaved
+ * register q.  For the split, out c's byte j = t*sz + b is interleaved byte
+ * g = (t*k + c)*sz + b, in register g / 16. */
+static __m128i SPLIT[3][4][4][4], MERGE[3][4][4][4];
+static pthread_once_t masks_once = PTHREAD_ONCE_INIT;
+
+static void make_masks(void)
+{
+    for (int k = 2; k <= 4; k++)
+        for (int l = 0; l < 4; l++)
+            for (int c = 0; c < k; c++)
+                for (int q = 0; q < k; q++) {
+                    char sp[16], mg[16];
+                    int64_t sz = (int64_t)1 << l;
+                    for (int j = 0; j < 16; j++) {
+                        int64_t g = (j / sz * k + c) * sz + j % sz;
+                        sp[j] = g / 16 == q ? (char)(g % 16) : (char)0x80;
+                        /* the merge: register q's byte j is global 16q+j */
+                        int64_t h = 16 * q + j, t = h / (k * sz), rem = h % (k * sz);
+                        mg[j] = rem / sz == c ? (char)(t * sz + rem % sz) : (char)0x80;
+                    }
+                    SPLIT[k - 2][l][c][q] = LD(sp);
+                    MERGE[k - 2][l][q][c] = LD(mg);
+                }
+}
+
+static int log2_size(int64_t sz)
+{
+    return sz == 1 ? 0 : sz == 2 ? 1 : sz == 4 ? 2 : 3;
+}
+
+/* One interleaved run into k channel runs (lvi_micro_set.split), 16 bytes
+ * of each channel at a time, the tail item by item. */
+AVX2 static void avx2_split(char *const *d, const char *s, int64_t n, int k,
+                            int64_t sz)
+{
+    pthread_once(&masks_once, make_masks);
+    __m128i (*m)[4] = SPLIT[k - 2][log2_size(sz)], x[4];
+    int64_t per = 16 / sz, i = 0;
+    for (; i + per <= n; i += per) {
+        for (int q = 0; q < k; q++)
+            x[q] = LD(s + i * k * sz + 16 * q);
+        for (int c = 0; c < k; c++) {
+            __m128i o = _mm_shuffle_epi8(x[0], m[c][0]);
+            for (int q = 1; q < k; q++)
+                o = _mm_or_si128(o, _mm_shuffle_epi8(x[q], m[c][q]));
+            ST(d[c] + i * sz, o);
+        }
+    }
+    for (; i < n; i++)
+        for (int c = 0; c < k; c++)
+            memcpy(d[c] + i * sz, s + (i * k + c) * sz, (size_t)sz);
+}
+
+/* k channel runs into one interleaved run (lvi_micro_set.merge). */
+AVX2 static void avx2_merge(char *d, const char *const *s, int64_t n, int k,
+                            int64_t sz)
+{
+    pthread_once(&masks_once, make_masks);
+    __m128i (*m)[4] = MERGE[k - 2][log2_size(sz)], x[4];
+    int64_t per = 16 / sz, i = 0;
+    for (; i + per <= n; i += per) {
+        for (int c = 0; c < k; c++)
+            x[c] = LD(s[c] + i * sz);
+        for (int q = 0; q < k; q++) {
+            __m128i o = _mm_shuffle_epi8(x[0], m[q][0]);
+            for (int c = 1; c < k; c++)
+                o = _mm_or_si128(o, _mm_shuffle_epi8(x[c], m[q][c]));
+            ST(d + i * k * sz + 16 * q, o);
+        }
+    }
+    for (; i < n; i++)
+        for (int c = 0; c < k; c++)
+            memcpy(d + (i * k + c) * sz, s[c] + i * sz, (size_t)sz);
+}
+
 const lvi_micro_set lvi_micro_avx2 = {
     {{avx2_1, 32}, {avx2_2, 16}, {avx2_4, 8}, {avx2_8, 4}, {sse2_16, 4}},
-    sse2_stream, sse2_fence};
+    sse2_stream, sse2_fence, avx2_split, avx2_merge};
 
 #else
 typedef int lvi_transpose_x86_empty; /* ISO C wants a declaration */

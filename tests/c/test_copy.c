@@ -11,7 +11,8 @@
  * bytes), 0 to 5 axes with extents 0, 1, tiny and a few hundred, sources
  * permuted, padded, stepped, flipped, broadcast and at odd addresses,
  * destinations C-contiguous or strided with gaps (rows a multiple of 64
- * bytes apart, which is when streaming runs).  Every case runs at each
+ * bytes apart, which is when streaming runs), and planes split from and
+ * merged into interleaved pixels (the channel kernels).  Every case runs at each
  * SIMD level up to the machine's (lvi_simd_max), with streaming off and
  * forced (lvi_stream_min), and with the tiles from the caches and tiny
  * ones (lvi_tile_bytes) so that blocks span many tiles with ragged edges.
@@ -297,6 +298,42 @@ static void test_transposes_match_item_moves(void **state)
     each_setting(square_transposes, "transpose");
 }
 
+/* Planes and pixels: k = 1..5 channels of every item size split from one
+ * interleaved run (the source's pitch k items: reinterpret splits, RGB to
+ * planes) and merged into one (the destination's pitch k items), alone and
+ * under an outer axis (rows of an image), runs of 0 to 300 items. */
+static void channel_boxes(const char *what)
+{
+    static const int64_t sizes[] = {1, 2, 3, 4, 8, 16};
+    for (int i = 0; i < 6; i++)
+        for (int64_t k = 1; k <= 5; k++) {
+            int64_t sz = sizes[i], n = rint_(0, 300), h = rint_(1, 3);
+            box b = {.nd = 3, .sz = sz, .ext = {h, k, n}};
+            b.src.st[1] = sz; /* split: (row, channel, pixel) of pixels */
+            b.src.st[2] = k * sz;
+            b.src.st[0] = k * sz * n + sz * rint_(0, 2);
+            c_strides(3, b.ext, sz, 0, b.dst.st);
+            side_alloc(&b.src, 3, b.ext, sz);
+            side_alloc(&b.dst, 3, b.ext, sz);
+            check_box(&b, what);
+            box_free(&b);
+            b = (box){.nd = 3, .sz = sz, .ext = {h, n, k}};
+            b.src.st[2] = n * sz; /* merge: (row, pixel, channel) of planes */
+            b.src.st[1] = sz;
+            b.src.st[0] = k * n * sz + sz * rint_(0, 2);
+            c_strides(3, b.ext, sz, 0, b.dst.st);
+            side_alloc(&b.src, 3, b.ext, sz);
+            side_alloc(&b.dst, 3, b.ext, sz);
+            check_box(&b, what);
+            box_free(&b);
+        }
+}
+
+static void test_channels_match_item_moves(void **state)
+{
+    each_setting(channel_boxes, "channels");
+}
+
 /* Larger than a stage tile with the machine's own tile sizes: several
  * stage tiles along both axes, streamed (rows a multiple of 64 apart). */
 static void test_large_streamed_transposes(void **state)
@@ -417,6 +454,7 @@ int main(void)
         T(test_2d_copies_match_item_moves),
         T(test_nd_copies_match_item_moves),
         T(test_transposes_match_item_moves),
+        T(test_channels_match_item_moves),
         T(test_large_streamed_transposes),
         T(test_failed_stage_still_copies),
         T(test_machine_facts_are_sane),
