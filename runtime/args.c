@@ -12,8 +12,21 @@
 
 #include "lvpy.h"
 
+/* The index of key among names, or -1.  Keyword names are almost always
+ * compact ASCII strings (identifiers in the caller's code): their bytes
+ * are compared directly, NUL-terminated, with the length checked so that
+ * an embedded NUL cannot match. */
 static int find_name(const char *const *names, int n, PyObject *key)
 {
+    if (PyUnicode_IS_COMPACT_ASCII(key)) {
+        const char *s = (const char *)PyUnicode_DATA(key);
+        size_t len = (size_t)PyUnicode_GET_LENGTH(key);
+        for (int i = 0; i < n; i++)
+            if (s[0] == names[i][0] && strcmp(s, names[i]) == 0 &&
+                strlen(names[i]) == len)
+                return i;
+        return -1;
+    }
     for (int i = 0; i < n; i++)
         if (PyUnicode_CompareWithASCIIString(key, names[i]) == 0)
             return i;
@@ -85,6 +98,16 @@ static int rename_error(PyObject *exc, const char *what, const char *problem)
 
 int lvpy_int64(PyObject *o, const char *what, int64_t *out)
 {
+    int overflow;
+    if (PyLong_CheckExact(o)) { /* the common case, without __index__ */
+        long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+        if (overflow) {
+            PyErr_Format(PyExc_ValueError, "%s does not fit in int64", what);
+            return -1;
+        }
+        *out = v;
+        return 0;
+    }
     if (PyBool_Check(o) || !PyIndex_Check(o)) {
         PyErr_Format(PyExc_TypeError, "%s must be an integer, not %.80s", what,
                      Py_TYPE(o)->tp_name);
@@ -93,7 +116,6 @@ int lvpy_int64(PyObject *o, const char *what, int64_t *out)
     PyObject *i = PyNumber_Index(o); /* an ndarray of more than one element fails */
     if (i == NULL)
         return rename_error(PyExc_TypeError, what, "must be an integer");
-    int overflow;
     long long v = PyLong_AsLongLongAndOverflow(i, &overflow);
     Py_DECREF(i);
     if (overflow) {
@@ -173,6 +195,14 @@ int lvpy_order(PyObject *o, char dflt, char *out)
     *out = dflt;
     if (o == NULL || o == Py_None)
         return 0;
+    if (PyUnicode_Check(o) && PyUnicode_IS_COMPACT_ASCII(o) &&
+        PyUnicode_GET_LENGTH(o) == 1) {
+        char c = ((const char *)PyUnicode_DATA(o))[0];
+        if (c == 'C' || c == 'F') {
+            *out = c;
+            return 0;
+        }
+    }
     if (lvpy_choice(o, "order", orders, &s) < 0)
         return -1;
     *out = s[0];

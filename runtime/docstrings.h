@@ -151,7 +151,7 @@
     "    True"
 
 #define LVPY_DOC_COMPUTE \
-    "compute($self, /, threads=None, *, progress=None, bar=None)\n" \
+    "_compute($self, /, threads=None, *, progress=None, bar=None)\n" \
     "--\n" \
     "\n" \
     "All elements in a new C-contiguous ndarray: an explicit copy (the only\n" \

@@ -265,15 +265,13 @@ static PyObject *pair_for(lvpy_state *st, lv_dtype *lv, PyArray_Descr *d)
     return rc < 0 ? NULL : cap;
 }
 
-/* New references to the pair's two dtypes: the caches may be cleared (and
- * the pair freed) by any Python code that runs before the caller is done. */
-static void pair_out(PyObject *cap, lv_dtype **lv, PyArray_Descr **descr)
+/* The pair's two dtypes, borrowed from cap. */
+static void pair_parts(PyObject *cap, const lv_dtype **lv, PyArray_Descr **descr)
 {
     dtype_pair *p = PyCapsule_GetPointer(cap, "lazyview.dtype_pair");
     if (lv)
-        *lv = lv_dtype_ref(p->lv);
+        *lv = p->lv;
     *descr = p->descr;
-    Py_INCREF(p->descr);
 }
 
 PyArray_Descr *lvpy_numpy_dtype(PyObject *arg)
@@ -312,10 +310,58 @@ static PyObject *pair_of_arg(lvpy_state *st, PyObject *arg)
     return cap;
 }
 
-int lvpy_dtype(lvpy_state *st, PyObject *arg, lv_dtype **lv,
-               PyArray_Descr **descr)
+/* ------------------------------------------- recent arguments, by identity */
+
+/* A chain passes the same dtype objects again and again ("u1" is one str
+ * constant of the caller's code): the last few are remembered by identity,
+ * which skips hashing and comparing.  Only a str or a numpy dtype: both
+ * immutable, except a record dtype's names (NumPy lets `names` be set, and
+ * replaces the names tuple when it is), so a record's entry also holds its
+ * names tuple and matches only while the dtype still has that tuple. */
+
+/* The remembered pair of arg (borrowed), or NULL. */
+static PyObject *recent_get(lvpy_state *st, PyObject *arg)
 {
-    PyObject *cap = PyDict_GetItemWithError(st->dtype_cache, arg);
+    int k = 0;
+    while (k < LVPY_RECENT && st->recent_arg[k] != arg)
+        k++;
+    if (k == LVPY_RECENT)
+        return NULL;
+    if (PyArray_DescrCheck(arg) &&
+        PyDataType_NAMES((PyArray_Descr *)arg) != st->recent_names[k])
+        return NULL;
+    return st->recent_pair[k];
+}
+
+static void recent_put(lvpy_state *st, PyObject *arg, PyObject *cap)
+{
+    PyObject *names = NULL;
+    if (PyArray_DescrCheck(arg))
+        names = PyDataType_NAMES((PyArray_Descr *)arg);
+    else if (!PyUnicode_CheckExact(arg))
+        return;
+    int k = 0;
+    while (k < LVPY_RECENT && st->recent_arg[k] != arg)
+        k++;
+    if (k == LVPY_RECENT) { /* not there (a renamed record is): the oldest goes */
+        k = st->recent_next;
+        st->recent_next = (k + 1) % LVPY_RECENT;
+    }
+    Py_XSETREF(st->recent_arg[k], Py_NewRef(arg));
+    Py_XSETREF(st->recent_pair[k], Py_NewRef(cap));
+    Py_XSETREF(st->recent_names[k], Py_XNewRef(names));
+}
+
+int lvpy_dtype_borrow(lvpy_state *st, PyObject *arg, PyObject **keep,
+                      const lv_dtype **lv, PyArray_Descr **descr)
+{
+    PyObject *cap = recent_get(st, arg);
+    if (cap != NULL) { /* the hot path of a chain */
+        *keep = Py_NewRef(cap);
+        pair_parts(cap, lv, descr);
+        return 0;
+    }
+    cap = PyDict_GetItemWithError(st->dtype_cache, arg);
     bool hashable = cap != NULL || !PyErr_Occurred();
     if (!hashable)
         PyErr_Clear(); /* a list of fields: no fast path */
@@ -325,13 +371,30 @@ int lvpy_dtype(lvpy_state *st, PyObject *arg, lv_dtype **lv,
         Py_INCREF(cap); /* clearing a cache below must not free it */
         if (PyDict_GET_SIZE(st->dtype_cache) > CACHE_MAX)
             PyDict_Clear(st->dtype_cache);
-        int rc = hashable ? PyDict_SetItem(st->dtype_cache, arg, cap) : 0;
-        if (rc == 0)
-            pair_out(cap, lv, descr);
-        Py_DECREF(cap);
-        return rc;
+        if (hashable && PyDict_SetItem(st->dtype_cache, arg, cap) < 0) {
+            Py_DECREF(cap);
+            return -1;
+        }
+    } else {
+        Py_INCREF(cap);
     }
-    pair_out(cap, lv, descr);
+    if (hashable)
+        recent_put(st, arg, cap);
+    pair_parts(cap, lv, descr);
+    *keep = cap;
+    return 0;
+}
+
+int lvpy_dtype(lvpy_state *st, PyObject *arg, lv_dtype **lv,
+               PyArray_Descr **descr)
+{
+    PyObject *keep;
+    const lv_dtype *l;
+    if (lvpy_dtype_borrow(st, arg, &keep, &l, descr) < 0)
+        return -1;
+    *lv = lv_dtype_ref(l);
+    Py_INCREF(*descr);
+    Py_DECREF(keep);
     return 0;
 }
 
@@ -341,6 +404,7 @@ PyArray_Descr *lvpy_descr_of(lvpy_state *st, const lv_dtype *dt)
     if (cap == NULL)
         return NULL;
     PyArray_Descr *d;
-    pair_out(cap, NULL, &d);
+    pair_parts(cap, NULL, &d);
+    Py_INCREF(d);
     return d;
 }

@@ -24,6 +24,8 @@
 
 #include "lazyview/lazyview.h"
 
+#define LVPY_RECENT 4
+
 typedef struct lvpy_state {
     PyObject *ViewType;
     PyObject *NotStridedError;
@@ -31,6 +33,13 @@ typedef struct lvpy_state {
     PyObject *dtype_cache;   /* user dtype argument -> DtypePair capsule */
     PyObject *text_cache;    /* lv dtype text -> numpy dtype */
     PyObject *PlanType;
+    PyObject *StridedFirstType; /* fastpath.c */
+    /* the last dtype arguments (str, np.dtype) and their pairs, by
+     * identity, before dtype_cache; a record's names tuple too (dtypes.c);
+     * strong references */
+    PyObject *recent_arg[LVPY_RECENT], *recent_pair[LVPY_RECENT];
+    PyObject *recent_names[LVPY_RECENT];
+    int recent_next;         /* the entry replaced next */
 } lvpy_state;
 
 typedef struct ViewObject {
@@ -86,6 +95,11 @@ int lvpy_path(PyObject *o, const char *what, PyObject **out);
  * Py_DECREF).  Returns 0 or -1. */
 int lvpy_dtype(lvpy_state *st, PyObject *arg, lv_dtype **lv,
                PyArray_Descr **descr);
+/* The same, borrowed: *keep (a new reference, the cache entry) keeps *lv
+ * and *descr alive until the caller drops it, whatever Python code runs
+ * meanwhile; no atomic reference is taken on the core dtype. */
+int lvpy_dtype_borrow(lvpy_state *st, PyObject *arg, PyObject **keep,
+                      const lv_dtype **lv, PyArray_Descr **descr);
 /* NumPy's dtype for a user's argument (new reference), or NULL with
  * TypeError naming the argument dtype. */
 PyArray_Descr *lvpy_numpy_dtype(PyObject *arg);
@@ -95,13 +109,20 @@ PyArray_Descr *lvpy_descr_of(lvpy_state *st, const lv_dtype *dt);
 /* ----------------------------------------------------------------- views */
 
 /* Wraps v (stolen) in a new instance of tp (the View type or a subclass);
- * descr is borrowed (NULL: derive it). */
+ * descr is borrowed (NULL: derive it through st's caches; st may be NULL
+ * when descr is given). */
 PyObject *lvpy_view_new(lvpy_state *st, PyTypeObject *tp, lv_view *v,
                         PyArray_Descr *descr);
 /* Wraps p (stolen) in a new Plan. */
 PyObject *lvpy_plan_new(lvpy_state *st, lv_plan *p);
 /* The ndarray over a strided view's memory; NotStridedError otherwise. */
 PyObject *lvpy_view_ndarray(ViewObject *self);
+/* _core._strided_ndarray(v), m the module: the ndarray over v's memory
+ * when v is a strided View, else None (lazyview.asarray's fast path). */
+PyObject *lvpy_strided_ndarray(PyObject *m, PyObject *v);
+/* _core._strided_first(fn), m the module: fn wrapped so that fn(v) of a
+ * strided View is answered in C (fastpath.c). */
+PyObject *lvpy_strided_first(PyObject *m, PyObject *fn);
 /* Converts a Python index key into core items (arrays owned by *keep). */
 int lvpy_index_items(lvpy_state *st, const lv_view *v, PyObject *key,
                      lv_index *items, int *nitems, PyObject **keep);
@@ -147,6 +168,7 @@ PyObject *lvpy_view_dlpack_device(ViewObject *self, PyObject *unused);
 
 extern PyType_Spec lvpy_view_spec;
 extern PyType_Spec lvpy_plan_spec;
+extern PyType_Spec lvpy_strided_first_spec;
 
 /* The exporter's private module functions (export.c). */
 extern PyMethodDef lvpy_export_methods[];

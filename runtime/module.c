@@ -103,6 +103,13 @@ static PyObject *auto_chunks(PyObject *m, PyObject *arg)
 static PyMethodDef module_methods[] = {
     {"auto_chunks", (PyCFunction)auto_chunks, METH_O,
      LVPY_DOC_AUTO_CHUNKS},
+    {"_strided_ndarray", (PyCFunction)lvpy_strided_ndarray, METH_O,
+     "_strided_ndarray(v, /)\n--\n\nThe ndarray sharing v's memory when v "
+     "is a strided View, else None:\nlazyview.asarray's fast path."},
+    {"_strided_first", (PyCFunction)lvpy_strided_first, METH_O,
+     "_strided_first(fn, /)\n--\n\nfn wrapped so that fn(v) of one strided "
+     "View returns its ndarray in C,\nwithout entering fn (a decorator for "
+     "lazyview.asarray)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -137,6 +144,10 @@ static int module_exec(PyObject *m)
     st->PlanType = PyType_FromModuleAndSpec(m, &lvpy_plan_spec, NULL);
     if (st->PlanType == NULL || PyModule_AddObjectRef(m, "Plan", st->PlanType) < 0)
         return -1;
+    st->StridedFirstType = PyType_FromModuleAndSpec(m, &lvpy_strided_first_spec,
+                                                    NULL);
+    if (st->StridedFirstType == NULL)
+        return -1;
     st->dtype_cache = PyDict_New();
     st->text_cache = PyDict_New();
     if (st->dtype_cache == NULL || st->text_cache == NULL)
@@ -158,6 +169,12 @@ static int module_traverse(PyObject *m, visitproc visit, void *arg)
     Py_VISIT(st->dtype_cache);
     Py_VISIT(st->text_cache);
     Py_VISIT(st->PlanType);
+    Py_VISIT(st->StridedFirstType);
+    for (int k = 0; k < LVPY_RECENT; k++) {
+        Py_VISIT(st->recent_arg[k]);
+        Py_VISIT(st->recent_pair[k]);
+        Py_VISIT(st->recent_names[k]);
+    }
     return 0;
 }
 
@@ -170,6 +187,12 @@ static int module_clear(PyObject *m)
     Py_CLEAR(st->dtype_cache);
     Py_CLEAR(st->text_cache);
     Py_CLEAR(st->PlanType);
+    Py_CLEAR(st->StridedFirstType);
+    for (int k = 0; k < LVPY_RECENT; k++) {
+        Py_CLEAR(st->recent_arg[k]);
+        Py_CLEAR(st->recent_pair[k]);
+        Py_CLEAR(st->recent_names[k]);
+    }
     return 0;
 }
 

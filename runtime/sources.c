@@ -72,11 +72,11 @@ PyObject *lvpy_from_buffer(PyObject *cls, PyObject *const *args,
     static const char *const names[] = {"obj", "dtype", "shape", "strides",
                                         "order", "offset", NULL};
     lvpy_state *st = lvpy_state_of_type((PyTypeObject *)cls);
-    PyObject *a[6];
+    PyObject *a[6], *keep;
     int64_t shape[LV_MAXDIMS], strides[LV_MAXDIMS], offset = 0;
     int ndim, nstr = -1;
     char order;
-    lv_dtype *lv = NULL;
+    const lv_dtype *lv;
     PyArray_Descr *descr;
     lv_error err;
     if (lvpy_parse("from_buffer", args, nargs, kwnames, names, 3, 3, a) < 0 ||
@@ -91,7 +91,7 @@ PyObject *lvpy_from_buffer(PyObject *cls, PyObject *const *args,
                      nstr, ndim);
         return NULL;
     }
-    if (lvpy_dtype(st, a[1], &lv, &descr) < 0)
+    if (lvpy_dtype_borrow(st, a[1], &keep, &lv, &descr) < 0)
         return NULL;
     lv_source *src = buffer_source(st, a[0], "from_buffer: obj");
     if (src && offset > lv_source_nbytes(src)) {
@@ -106,8 +106,7 @@ PyObject *lvpy_from_buffer(PyObject *cls, PyObject *const *args,
     lv_source_free(src); /* the view holds its own reference */
     PyObject *r = v ? lvpy_view_new(st, (PyTypeObject *)cls, v, descr)
                     : (src ? lvpy_raise(st, &err) : NULL);
-    lv_dtype_free(lv);
-    Py_DECREF(descr);
+    Py_DECREF(keep);
     return r;
 }
 

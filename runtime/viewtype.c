@@ -6,11 +6,20 @@
  * view has the View as its base, which keeps the core view, hence the
  * source, hence the Python buffer owner (or the mapping), alive.
  *
- * The type is immutable and may be subclassed: the lazyview package's View
- * is a Python subclass that adds the methods that need Python libraries
- * (to_dask, to_script, pickling).  Ops return instances of the caller's
- * own type, sources are classmethods building instances of the class they
- * are called on, and nothing here imports the package: calls go down only.
+ * The object model is as lean as NumPy's (goal P1): this type *is*
+ * lazyview.View.  Its instances are not tracked by the cyclic GC: a View
+ * holds no Python object but its numpy dtype (which holds no View) and its
+ * type, so no cycle can pass through one, except through the type itself
+ * (someone storing a View as a class attribute; the type lives until the
+ * interpreter ends anyway).  The lazyview package puts its methods that
+ * need Python libraries (to_dask, to_script, pickling, compute's progress
+ * bar) on this type at import (_view.py), instead of subclassing it: a
+ * Python subclass would make every instance GC-tracked.  The type may
+ * still be subclassed; ops return instances of the caller's own type,
+ * sources are classmethods building instances of the class they are called
+ * on, and nothing here imports the package: calls go down only.  Methods
+ * take their arguments by vectorcall (METH_FASTCALL), look the module
+ * state up only to raise, and reuse the View's numpy dtype.
  */
 #include <string.h>
 #include <unistd.h>
@@ -28,8 +37,9 @@ PyObject *lvpy_view_new(lvpy_state *st, PyTypeObject *tp, lv_view *v,
 {
     if (v == NULL)
         return NULL;
-    /* tp_alloc, not PyObject_New: a Python subclass is a GC type */
-    ViewObject *o = (ViewObject *)tp->tp_alloc(tp, 0);
+    /* a Python subclass is a GC type: its own allocator */
+    ViewObject *o = PyType_IS_GC(tp) ? (ViewObject *)tp->tp_alloc(tp, 0)
+                                     : PyObject_New(ViewObject, tp);
     if (o == NULL) {
         lv_view_free(v);
         return NULL;
@@ -69,10 +79,9 @@ static void view_dealloc(ViewObject *self)
 static PyObject *wrap(PyObject *self, lv_view *v, const lv_error *err,
                       PyArray_Descr *descr)
 {
-    lvpy_state *st = state_of(self);
     if (v == NULL)
-        return lvpy_raise(st, err);
-    return lvpy_view_new(st, Py_TYPE(self), v,
+        return lvpy_raise(state_of(self), err);
+    return lvpy_view_new(NULL, Py_TYPE(self), v,
                          descr ? descr : ((ViewObject *)self)->descr);
 }
 
@@ -313,9 +322,9 @@ static PyObject *view_reinterpret(ViewObject *self, PyObject *const *args,
                                   Py_ssize_t nargs, PyObject *kwnames)
 {
     static const char *const names[] = {"dtype", "axis", NULL};
-    PyObject *a[2];
+    PyObject *a[2], *keep;
     int64_t axis = LV_AXIS_NONE;
-    lv_dtype *lv;
+    const lv_dtype *lv;
     PyArray_Descr *descr;
     lv_error err;
     if (lvpy_parse("reinterpret", args, nargs, kwnames, names, 1, 1, a) < 0)
@@ -326,12 +335,11 @@ static PyObject *view_reinterpret(ViewObject *self, PyObject *const *args,
         PyErr_Format(PyExc_ValueError, "axis %lld is out of bounds", (long long)axis);
         return NULL;
     }
-    if (lvpy_dtype(state_of((PyObject *)self), a[0], &lv, &descr) < 0)
+    if (lvpy_dtype_borrow(state_of((PyObject *)self), a[0], &keep, &lv, &descr) < 0)
         return NULL;
     lv_view *v = lv_view_reinterpret(self->view, lv, (int)axis, &err);
-    lv_dtype_free(lv);
     PyObject *r = wrap((PyObject *)self, v, &err, descr);
-    Py_DECREF(descr);
+    Py_DECREF(keep);
     return r;
 }
 
@@ -406,6 +414,15 @@ static PyObject *view_emit(ViewObject *self, PyObject *const *args,
 static PyObject *view_to_numpy(ViewObject *self, PyObject *unused)
 {
     return lvpy_view_ndarray(self);
+}
+
+PyObject *lvpy_strided_ndarray(PyObject *m, PyObject *v)
+{
+    lvpy_state *st = lvpy_state_of_module(m);
+    if (!PyObject_TypeCheck(v, (PyTypeObject *)st->ViewType) ||
+        !lv_view_is_strided(((ViewObject *)v)->view))
+        Py_RETURN_NONE;
+    return lvpy_view_ndarray((ViewObject *)v);
 }
 
 /* numpy's __array__(dtype=None, copy=None): the shared-memory ndarray; a
@@ -601,7 +618,8 @@ static PyMethodDef view_methods[] = {
      LVPY_DOC_TO_NUMPY},
     {"__array__", (PyCFunction)(void (*)(void))view_array,
      METH_FASTCALL | METH_KEYWORDS, NULL},
-    {"compute", (PyCFunction)(void (*)(void))lvpy_view_compute,
+    /* lazyview.View.compute (_view.py) passes its progress bar to this */
+    {"_compute", (PyCFunction)(void (*)(void))lvpy_view_compute,
      METH_FASTCALL | METH_KEYWORDS,
      LVPY_DOC_COMPUTE},
     {"__dlpack__", (PyCFunction)(void (*)(void))lvpy_view_dlpack,
@@ -655,9 +673,11 @@ static PyType_Slot view_slots[] = {
     {0, NULL},
 };
 
+/* Not Py_TPFLAGS_HAVE_GC (see the top of this file), and not immutable:
+ * the package adds its Python methods at import, and tests may patch one. */
 PyType_Spec lvpy_view_spec = {
-    .name = "lazyview._core.View",
+    .name = "lazyview.View",
     .basicsize = sizeof(ViewObject),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_IMMUTABLETYPE,
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .slots = view_slots,
 };

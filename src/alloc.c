@@ -20,7 +20,7 @@
 
 _Atomic long lvi_fault_countdown = 0;
 
-static bool fault(void)
+bool lvi_fault(void)
 {
     long n = atomic_load_explicit(&lvi_fault_countdown, memory_order_relaxed);
     while (n > 0) {
@@ -32,19 +32,19 @@ static bool fault(void)
 
 void *lvi_malloc(size_t n)
 {
-    return fault() ? NULL : malloc(n ? n : 1);
+    return lvi_fault() ? NULL : malloc(n ? n : 1);
 }
 
 void *lvi_calloc(size_t count, size_t size)
 {
-    if (fault())
+    if (lvi_fault())
         return NULL;
     return count && size ? calloc(count, size) : calloc(1, 1);
 }
 
 void *lvi_realloc(void *p, size_t n)
 {
-    return fault() ? NULL : realloc(p, n ? n : 1);
+    return lvi_fault() ? NULL : realloc(p, n ? n : 1);
 }
 
 char *lvi_strdup(const char *s)

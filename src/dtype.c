@@ -19,7 +19,11 @@
  * So the text can be pasted into a spec, a script or a message as it is, and
  * lv_dtype_parse, the spec language and Python all read the same names back.
  * Byte order is resolved ('=' becomes '<' or '>'), so equal dtypes have
- * equal text.  Dtypes are immutable and refcounted.
+ * equal text.  Dtypes are immutable and refcounted, except the 25 simple
+ * numeric types (bool, ints, floats, complex in each byte order): each is
+ * one static object, never freed, that lv_dtype_new returns without
+ * allocating and that ref and free leave alone, so the views and ops of
+ * the common dtypes take no atomic reference on them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +128,33 @@ static void put_type(lvi_str *b, const lv_dtype *dt, bool quoted)
 
 /* ------------------------------------------------------------ objects */
 
+#define SIMPLE(o, k, n, t) \
+    {.immortal = true, .kind = (k), .byteorder = (o), .itemsize = (n), \
+     .text = (char *)(t)}
+/* both byte orders of kind k (a char, and c the same letter bare) */
+#define BOTH(k, c, n) \
+    SIMPLE('<', k, n, "<" #c #n), SIMPLE('>', k, n, ">" #c #n)
+
+/* The immortal simple types (see the top of this file); never written. */
+static lv_dtype simple[] = {
+    SIMPLE('|', 'b', 1, "|b1"), SIMPLE('|', 'i', 1, "|i1"),
+    SIMPLE('|', 'u', 1, "|u1"),
+    BOTH('i', i, 2), BOTH('i', i, 4), BOTH('i', i, 8),
+    BOTH('u', u, 2), BOTH('u', u, 4), BOTH('u', u, 8),
+    BOTH('f', f, 2), BOTH('f', f, 4), BOTH('f', f, 8),
+    BOTH('c', c, 8), BOTH('c', c, 16),
+};
+
+/* The immortal object for a checked simple type, or NULL (S, U, V). */
+static lv_dtype *simple_of(char kind, char order, int64_t size)
+{
+    for (size_t k = 0; k < sizeof simple / sizeof *simple; k++)
+        if (simple[k].kind == kind && simple[k].byteorder == order &&
+            simple[k].itemsize == size)
+            return &simple[k];
+    return NULL;
+}
+
 static lv_dtype *dtype_alloc(char kind, char order, int64_t size, lv_error *err)
 {
     lv_dtype *dt = lvi_calloc(1, sizeof *dt);
@@ -163,7 +194,10 @@ lv_dtype *lv_dtype_new(char kind, char byteorder, int64_t itemsize,
         byteorder = '|';
     else if (byteorder == '=' || byteorder == '|')
         byteorder = lvi_native_order();
-    lv_dtype *dt = dtype_alloc(kind, byteorder, itemsize, err);
+    lv_dtype *dt = simple_of(kind, byteorder, itemsize);
+    if (dt != NULL)
+        return dt;
+    dt = dtype_alloc(kind, byteorder, itemsize, err);
     return dt ? dtype_finish(dt, err) : NULL;
 }
 
@@ -286,13 +320,14 @@ lv_dtype *lv_dtype_record(int nfields, const lv_field *fields,
 lv_dtype *lv_dtype_ref(const lv_dtype *dt)
 {
     lv_dtype *d = (lv_dtype *)dt;
-    atomic_fetch_add(&d->refcnt, 1);
+    if (!d->immortal)
+        lvi_ref_take(&d->refcnt);
     return d;
 }
 
 void lv_dtype_free(lv_dtype *dt)
 {
-    if (dt == NULL || atomic_fetch_sub(&dt->refcnt, 1) != 1)
+    if (dt == NULL || dt->immortal || !lvi_ref_release(&dt->refcnt))
         return;
     for (int k = 0; k < dt->nfields; k++) {
         free((char *)dt->fields[k].name);

@@ -56,6 +56,9 @@ LVI_HIDDEN void lvi_assert_fail(const char *cond, const char *file, int line)
  * allocation that brings it from 1 to 0 returns NULL).  Zero sizes
  * allocate one byte.  Memory is released with free(). */
 LVI_HIDDEN extern _Atomic long lvi_fault_countdown;
+/* True when the allocation being made should fail (the countdown): for
+ * allocators of the library's own that reuse memory (view.c's blocks). */
+LVI_HIDDEN bool lvi_fault(void);
 LVI_HIDDEN void *lvi_malloc(size_t n);
 LVI_HIDDEN void *lvi_calloc(size_t count, size_t size);
 LVI_HIDDEN void *lvi_realloc(void *p, size_t n);
@@ -118,7 +121,8 @@ static inline double lvi_half_to_double(uint16_t h)
 }
 
 struct lv_dtype {
-    atomic_long refcnt;
+    atomic_long refcnt; /* unused when immortal */
+    bool immortal;   /* a simple numeric type: one static object each */
     char kind;       /* b i u f c S U V */
     char byteorder;  /* < > | */
     int64_t itemsize;
@@ -260,33 +264,100 @@ LVI_HIDDEN int64_t lvi_prod(int n, const int64_t *v);
 /* The chain of ops that built a view, kept for specs and explanations. */
 typedef struct lvi_op lvi_op;
 
+/* ---------------------------------------------------------- reference counts */
+
+/* Drops one reference from *r; true when it was the last (the caller then
+ * frees the object).  Holding the only reference, nobody else can take or
+ * drop one (a reference is needed to take one), so a count of 1 needs no
+ * atomic read-modify-write; the acquire load still orders this thread
+ * after every other thread's earlier release of its reference. */
+static inline bool lvi_ref_release(atomic_long *r)
+{
+    if (atomic_load_explicit(r, memory_order_acquire) == 1)
+        return true;
+    return atomic_fetch_sub_explicit(r, 1, memory_order_acq_rel) == 1;
+}
+
+/* Takes one more reference (the caller holds one already, so the object
+ * cannot go away meanwhile: relaxed ordering suffices). */
+static inline void lvi_ref_take(atomic_long *r)
+{
+    atomic_fetch_add_explicit(r, 1, memory_order_relaxed);
+}
+
 /* ----------------------------------------------------------------- views */
 
+/* What an op was asked, for specs and explanations (oplog.c).  The
+ * arrays come last and are written up to ndim before they are read, so a
+ * new record zeroes only what precedes them (view.c). */
+struct lvi_op {
+    atomic_long refcnt;     /* its view's hold (while the view lives) plus
+                               one per op whose parent it is */
+    lvi_op *parent;         /* NULL for the source */
+    int kind;               /* 0 while the view is being built */
+    lv_source *src;         /* source: the chain's one reference */
+    lv_dtype *dtype;        /* source and reinterpret: a reference */
+    int ndim;               /* source, reshape, broadcast, transpose, flip */
+    bool has_strides;       /* source */
+    char order;             /* source (contiguous order), reshape */
+    int64_t offset;         /* source */
+    bool pages;             /* source made by lv_view_pages (pages.c) ... */
+    int64_t pages_series;   /* ... its TIFF series, or -1: no spec form */
+    int axis;               /* reinterpret */
+    int nitems;             /* index */
+    lv_index *items;        /* index: arrays deep-copied */
+    int64_t shape[LV_MAXDIMS];   /* source, reshape, broadcast */
+    int64_t strides[LV_MAXDIMS]; /* source (has_strides) */
+    int axes[LV_MAXDIMS];   /* transpose, flip (naxes in ndim; -1 = all) */
+};
+
+/*
+ * A view and the record of the op that made it share one allocation (a
+ * "block", view.c).  The view is immutable once lvi_view_finish returns;
+ * refcnt counts its handles, from any thread.  The record outlives the
+ * view while views derived from it exist (their records point at it), so
+ * the block is freed when the record's count reaches zero: the view's own
+ * hold is dropped when its handles are gone (lv_view_free), and each
+ * child record's when the child goes.
+ *
+ * src and dtype are borrowed, not counted: the chain's source record holds
+ * the one reference on the source, and each source or reinterpret record
+ * one on its dtype.  A live view holds its record, which holds its parent
+ * record, and so on to the source, so both stay alive as long as any view
+ * of the chain does.  lvi_view_check asserts the step of that induction
+ * (v->src and v->dtype are the parent's, or the record's own).  So an op
+ * takes one atomic reference (on its parent's record), not three.
+ */
 struct lv_view {
     atomic_long refcnt;
-    lv_source *src;
-    lv_dtype *dtype;
+    lv_source *src;           /* borrowed from the chain (above) */
+    lv_dtype *dtype;          /* borrowed from the chain (above) */
     bool broadcast;           /* made read-only by broadcast_to */
     int ndim;
-    int64_t shape[LV_MAXDIMS];
     int64_t size;
     int nstages;
     lvi_stage *stages;        /* [0] is the user's axes */
     int nops;                 /* ops applied since the source */
-    lvi_op *op;               /* the last op (refcounted chain) */
+    lvi_op *op;               /* the last op: &rec once finished */
     _Atomic(lv_plan *) plan;  /* computed once, on demand (plan.c) */
+    lvi_op rec;               /* the op that made this view */
+    /* written up to ndim before they are read (view.c zeroes the rest) */
+    int64_t shape[LV_MAXDIMS];
     lvi_stage stage1;         /* stages of a one-stage view live here */
 };
 
-/* A fresh view with nstages zeroed stages, sharing src and dtype (new refs).
- * The caller fills the stages and calls lvi_view_finish.  A one-stage view
- * keeps its stage inside the view (one allocation, the common case). */
+/* A fresh source view (nops 0 once finished) with nstages zeroed stages
+ * over src with dtype dt: its record is a source op holding the chain's
+ * references on both.  The caller fills the stages and the record's
+ * fields and calls lvi_view_finish.  A one-stage view keeps its stage
+ * inside the view (one allocation, the common case). */
 LVI_HIDDEN lv_view *lvi_view_alloc(lv_source *src, const lv_dtype *dt,
                                    int nstages, lv_error *err);
 /* Makes room for one more stage at the end of v's stage array (the caller
  * fills it and bumps nstages).  LV_ENOMEM. */
 LVI_HIDDEN int lvi_view_grow_stages(lv_view *v, lv_error *err);
-/* A deep copy of v's stages (tables shared) to be modified by an op. */
+/* A deep copy of v's stages (tables shared) to be modified by an op; its
+ * record (kind 0) already holds v's as its parent. */
 LVI_HIDDEN lv_view *lvi_view_clone(const lv_view *v, lv_error *err);
 /* A clone of v whose stages are the one linear stage offset +
  * sum(i * strides): the same index map when the caller has proven v affine
@@ -305,10 +376,13 @@ LVI_HIDDEN lv_view *lvi_view_strided_clone(const lv_view *v, lv_error *err);
  * once and cached on v): for the rare op that would otherwise refuse or
  * exceed a limit on a view only the verifier proves strided. */
 LVI_HIDDEN lv_view *lvi_view_verified_clone(const lv_view *v, lv_error *err);
+/* The record of the op building v (a view not yet finished), its kind set
+ * to kind, for the caller to fill.  Never fails. */
+LVI_HIDDEN lvi_op *lvi_view_rec(lv_view *v, int kind);
 /* Normalises stage 0 (tables -> linear, size-1 axes, empty views), sets
- * shape/size from stage 0, checks the size fits int64, records op.  Consumes
- * v and op (frees both on error). */
-LVI_HIDDEN lv_view *lvi_view_finish(lv_view *v, lvi_op *op, lv_error *err);
+ * shape/size from stage 0, checks the size fits int64, counts v's record
+ * (its kind set) as the chain's last op.  Consumes v (frees it on error). */
+LVI_HIDDEN lv_view *lvi_view_finish(lv_view *v, lv_error *err);
 /* Checks the invariants above with LVI_ASSERT (a no-op in release
  * builds).  lvi_view_finish calls it on every view it returns. */
 LVI_HIDDEN void lvi_view_check(const lv_view *v);
@@ -481,29 +555,11 @@ enum lvi_op_kind {
     LVI_OP_REINTERPRET, LVI_OP_FLIP, LVI_OP_BROADCAST
 };
 
-struct lvi_op {
-    atomic_long refcnt;
-    lvi_op *parent;         /* NULL for the source */
-    int kind;
-    /* source */
-    lv_dtype *dtype;        /* source and reinterpret */
-    int ndim;               /* source, reshape, broadcast, transpose, flip */
-    int64_t shape[LV_MAXDIMS];
-    int64_t strides[LV_MAXDIMS];
-    bool has_strides;
-    char order;             /* source (contiguous order), reshape */
-    int64_t offset;         /* source */
-    bool pages;             /* source made by lv_view_pages (pages.c) ... */
-    int64_t pages_series;   /* ... its TIFF series, or -1: no spec form */
-    int axes[LV_MAXDIMS];   /* transpose, flip (naxes in ndim; -1 = all) */
-    int axis;               /* reinterpret */
-    int nitems;             /* index */
-    lv_index *items;        /* index: arrays deep-copied */
-};
 
-LVI_HIDDEN lvi_op *lvi_op_new(int kind, lv_error *err);
-LVI_HIDDEN lvi_op *lvi_op_ref(lvi_op *op);
-LVI_HIDDEN void lvi_op_free(lvi_op *op);
+/* oplog.c.  Drops what the record op holds (index arrays, its dtype and
+ * source references); view.c calls it when the record's last reference
+ * goes, before freeing the block. */
+LVI_HIDDEN void lvi_op_clear(lvi_op *op);
 /* Appends op as a spec writes it (".reshape((2, 3))", "[::2]"). */
 LVI_HIDDEN void lvi_spec_op_text(lvi_str *b, const lvi_op *op);
 /* The op number k (1-based from the source, 0 = the source) of v's chain. */

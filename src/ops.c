@@ -40,15 +40,6 @@ static int norm_axes(int naxes, const int *axes, int n, int *out,
     return LV_OK;
 }
 
-static lv_view *finish_with(lv_view *nv, lvi_op *op, lv_error *err)
-{
-    if (op == NULL) {
-        lv_view_free(nv);
-        return NULL;
-    }
-    return lvi_view_finish(nv, op, err);
-}
-
 lv_view *lv_view_transpose(const lv_view *v, int naxes, const int *axes,
                            lv_error *err)
 {
@@ -68,12 +59,10 @@ lv_view *lv_view_transpose(const lv_view *v, int naxes, const int *axes,
         return NULL;
     for (int k = 0; k < n; k++)
         nv->stages[0].ax[k] = v->stages[0].ax[perm[k]];
-    lvi_op *op = lvi_op_new(LVI_OP_TRANSPOSE, err);
-    if (op) {
-        op->ndim = n;
-        memcpy(op->axes, perm, sizeof perm);
-    }
-    return finish_with(nv, op, err);
+    lvi_op *op = lvi_view_rec(nv, LVI_OP_TRANSPOSE);
+    op->ndim = n;
+    memcpy(op->axes, perm, (size_t)n * sizeof *perm);
+    return lvi_view_finish(nv, err);
 }
 
 /* Reverses one axis of stage s in place; false when out of memory. */
@@ -119,12 +108,10 @@ lv_view *lv_view_flip(const lv_view *v, int naxes, const int *axes,
             lv_view_free(nv);
             return LVI_NOMEM(err);
         }
-    lvi_op *op = lvi_op_new(LVI_OP_FLIP, err);
-    if (op) {
-        op->ndim = naxes < 0 ? -1 : n;
-        memcpy(op->axes, list, sizeof list);
-    }
-    return finish_with(nv, op, err);
+    lvi_op *op = lvi_view_rec(nv, LVI_OP_FLIP);
+    op->ndim = naxes < 0 ? -1 : n;
+    memcpy(op->axes, list, (size_t)n * sizeof *list);
+    return lvi_view_finish(nv, err);
 }
 
 lv_view *lv_view_broadcast_to(const lv_view *v, int ndim, const int64_t *shape,
@@ -162,12 +149,10 @@ lv_view *lv_view_broadcast_to(const lv_view *v, int ndim, const int64_t *shape,
     }
     s0->ndim = ndim;
     nv->broadcast = true;
-    lvi_op *op = lvi_op_new(LVI_OP_BROADCAST, err);
-    if (op) {
-        op->ndim = ndim;
-        memcpy(op->shape, shape, (size_t)ndim * sizeof *shape);
-    }
-    return finish_with(nv, op, err);
+    lvi_op *op = lvi_view_rec(nv, LVI_OP_BROADCAST);
+    op->ndim = ndim;
+    memcpy(op->shape, shape, (size_t)ndim * sizeof *shape);
+    return lvi_view_finish(nv, err);
 }
 
 /* ------------------------------------------------------------- indexing */
@@ -416,17 +401,14 @@ static int build_stage0(const lvi_stage *s0, const plan *p, lvi_stage *out,
     return LV_OK;
 }
 
-/* Records the items (arrays deep-copied) in a new op. */
-static lvi_op *index_op(int nitems, const lv_index *items, lv_error *err)
+/* Records the items (arrays deep-copied) in op.  LV_ENOMEM (what was
+ * copied stays in op, freed with it). */
+static int index_rec(lvi_op *op, int nitems, const lv_index *items,
+                     lv_error *err)
 {
-    lvi_op *op = lvi_op_new(LVI_OP_INDEX, err);
-    if (op == NULL)
-        return NULL;
     op->items = lvi_calloc((size_t)(nitems ? nitems : 1), sizeof *op->items);
-    if (op->items == NULL) {
-        lvi_op_free(op);
-        return LVI_NOMEM(err);
-    }
+    if (op->items == NULL)
+        return LVI_ERR(err, LV_ENOMEM, "out of memory");
     for (int k = 0; k < nitems; k++) {
         op->items[k] = items[k];
         op->items[k].indices = NULL;
@@ -435,15 +417,13 @@ static lvi_op *index_op(int nitems, const lv_index *items, lv_error *err)
             continue;
         size_t bytes = (size_t)items[k].nindices * sizeof(int64_t);
         int64_t *copy = lvi_malloc(bytes);
-        if (copy == NULL) {
-            lvi_op_free(op);
-            return LVI_NOMEM(err);
-        }
+        if (copy == NULL)
+            return LVI_ERR(err, LV_ENOMEM, "out of memory");
         if (bytes)
             memcpy(copy, items[k].indices, bytes);
         op->items[k].indices = copy;
     }
-    return op;
+    return LV_OK;
 }
 
 lv_view *lv_view_index(const lv_view *v, int nitems, const lv_index *items,
@@ -469,5 +449,9 @@ lv_view *lv_view_index(const lv_view *v, int nitems, const lv_index *items,
     }
     lvi_stage_clear(&nv->stages[0]);
     nv->stages[0] = s;
-    return finish_with(nv, index_op(nitems, items, err), err);
+    if (index_rec(lvi_view_rec(nv, LVI_OP_INDEX), nitems, items, err) != LV_OK) {
+        lv_view_free(nv);
+        return NULL;
+    }
+    return lvi_view_finish(nv, err);
 }

@@ -77,14 +77,11 @@ static int check_pages(const lv_source *src, int64_t npages, const int64_t *offs
     return LV_OK;
 }
 
-/* The source op that specs print (spec_print.c: open_tiff). */
-static lvi_op *pages_op(const lv_dtype *dt, int ndim, const int64_t *shape,
-                        int64_t npages, int64_t tiff_series, lv_error *err)
+/* Fills v's source record as specs print it (spec_print.c: open_tiff). */
+static void pages_rec(lv_view *v, int ndim, const int64_t *shape,
+                      int64_t npages, int64_t tiff_series)
 {
-    lvi_op *op = lvi_op_new(LVI_OP_SOURCE, err);
-    if (op == NULL)
-        return NULL;
-    op->dtype = lv_dtype_ref(dt);
+    lvi_op *op = &v->rec;
     op->ndim = ndim + 1;
     op->shape[0] = npages;
     if (ndim > 0)
@@ -92,7 +89,6 @@ static lvi_op *pages_op(const lv_dtype *dt, int ndim, const int64_t *shape,
     op->order = 'C';
     op->pages = true;
     op->pages_series = tiff_series;
-    return op;
 }
 
 lv_view *lv_view_pages(lv_source *src, const lv_dtype *dt, int64_t npages,
@@ -104,13 +100,12 @@ lv_view *lv_view_pages(lv_source *src, const lv_dtype *dt, int64_t npages,
                     err) != LV_OK)
         return NULL;
     lvi_table *t = lvi_table_new(npages);
-    lvi_op *op = t ? pages_op(dt, ndim, shape, npages, tiff_series, err) : NULL;
-    lv_view *v = op ? lvi_view_alloc(src, dt, 1, err) : NULL;
+    lv_view *v = t ? lvi_view_alloc(src, dt, 1, err) : NULL;
     if (v == NULL) {
         lvi_table_free(t);
-        lvi_op_free(op);
         return t ? NULL : LVI_NOMEM(err);
     }
+    pages_rec(v, ndim, shape, npages, tiff_series);
     if (npages > 0)
         memcpy(t->v, offsets, (size_t)npages * sizeof *offsets);
     lvi_stage *s0 = &v->stages[0];
@@ -118,6 +113,5 @@ lv_view *lv_view_pages(lv_source *src, const lv_dtype *dt, int64_t npages,
     s0->ax[0] = (lvi_axis){npages, 0, t};
     for (int k = 0; k < ndim; k++)
         s0->ax[k + 1] = (lvi_axis){shape[k], strides[k], NULL};
-    v->nops = -1; /* finish counts the source as op 0 */
-    return lvi_view_finish(v, op, err);
+    return lvi_view_finish(v, err);
 }

@@ -5,7 +5,7 @@ Checked against the running module by tests/py/test_typing.py
 """
 import os
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Literal, Self, SupportsIndex, TypeAlias, final, overload
+from typing import Any, Literal, Self, SupportsIndex, TypeAlias, TypeVar, final, overload
 
 from typing_extensions import disjoint_base
 
@@ -50,8 +50,9 @@ class Plan:
 
 @disjoint_base
 class View:
-    """An immutable chain of views over a buffer, a file or a range (the
-    lazyview package subclasses it as lazyview.View)."""
+    """An immutable chain of views over a buffer, a file or a range: this
+    type is lazyview.View; the package adds to_dask, to_script, compute's
+    progress bar and pickling to it at import (lazyview/_view.py)."""
 
     @classmethod
     def from_buffer(cls, obj: Any, dtype: npt.DTypeLike, shape: _Shape, *,
@@ -128,10 +129,20 @@ class View:
     def explain(self) -> str: ...
     def to_spec(self) -> str: ...
     def to_numpy(self) -> np.ndarray[Any, np.dtype[Any]]: ...
+    def _compute(self, threads: SupportsIndex | None = None, *,
+                 progress: bool | None = None,
+                 bar: Callable[[int, int, bool], Any] | None = None
+                 ) -> np.ndarray[Any, np.dtype[Any]]: ...
+    # the methods lazyview/_view.py adds
     def compute(self, threads: SupportsIndex | None = None, *,
-                progress: bool | None = None,
-                bar: Callable[[int, int, bool], Any] | None = None
-                ) -> np.ndarray[Any, np.dtype[Any]]: ...
+                progress: bool | None = None) -> np.ndarray[Any, np.dtype[Any]]: ...
+    def to_dask(self, chunks: _Chunks = "auto", *, portable: bool = False,
+                name: str | None = None) -> Any: ...
+    def to_dask_array(self) -> Any: ...
+    def to_script(self, *, portable: bool = False, chunks: Sequence[int] | None = None,
+                  spec_name: str | None = None) -> str: ...
+    @property
+    def chunks(self) -> Any: ...
     def __array__(self, dtype: npt.DTypeLike | None = None,
                   copy: bool | None = None) -> np.ndarray[Any, np.dtype[Any]]: ...
     def __dlpack__(self, *, stream: Any = None, max_version: tuple[int, int] | None = None,
@@ -151,3 +162,6 @@ class View:
     def _address(self, index: Sequence[int], /) -> int: ...
 
 def auto_chunks(shape: _Shape, /) -> tuple[int, ...]: ...
+def _strided_ndarray(v: object, /) -> np.ndarray[Any, np.dtype[Any]] | None: ...
+_F = TypeVar("_F", bound=Callable[..., Any])
+def _strided_first(fn: _F, /) -> _F: ...

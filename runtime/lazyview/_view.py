@@ -1,18 +1,21 @@
 """The View type users hold, and asarray, the main entry.
 
-``View`` is a Python subclass of the C extension's immutable ``_core.View``:
-the C type does everything that needs no Python library (ops, analysis,
-ndarrays, compute, specs, scripts' text); this subclass adds what does
-(dask arrays, pickling by spec).  C never imports this package: every call
-goes down, from Python into C.  The sources are the C type's classmethods
-called on this class, so they build instances of it.
+``View`` is the C extension's type ``_core.View``: the C type does
+everything that needs no Python library (ops, analysis, ndarrays, compute,
+specs, scripts' text); the methods that do (dask arrays, pickling by spec,
+compute's progress bar) are written here in ``_PythonHalf`` and put on the
+C type at import (``_attach``).  One type, not a Python subclass, so that
+Views are as cheap as ndarrays: a Python class's instances are always
+tracked by the cyclic GC, the C type's are not (runtime/viewtype.c says why
+nothing can form a cycle).  C never imports this package: every call goes
+down, from Python into C.
 """
 import functools
 
-from . import _core
+from ._core import View, _strided_first, _strided_ndarray
 
 
-class View(_core.View):
+class _PythonHalf:
     """An immutable chain of views over a buffer, a file or a range.
 
     Make one with ``from_buffer``, ``from_array``, ``open_raw``, ``arange``,
@@ -27,7 +30,6 @@ class View(_core.View):
     ((3, 4), False)
     """
 
-    __slots__ = ()
 
     def to_dask(self, chunks="auto", *, portable=False, name=None):
         """A dask array with this view's elements, for any view.
@@ -61,8 +63,8 @@ class View(_core.View):
                [1, 3, 5]])
         """
         from . import _progress
-        return super().compute(threads, progress=progress,
-                               bar=_progress.compute_bar)
+        return self._compute(threads, progress=progress,
+                             bar=_progress.compute_bar)
 
     def to_dask_array(self):
         """``dask.array.asarray(v)`` calls this: the same as ``to_dask()``."""
@@ -102,6 +104,22 @@ class View(_core.View):
         return (from_spec, (self.to_spec(),))
 
 
+def _attach(half):
+    """Puts the functions and properties of half's body on View, named as
+    its own (help() and tracebacks say View.to_dask)."""
+    skip = {"__module__", "__qualname__", "__dict__", "__weakref__"}
+    for name, value in vars(half).items():
+        if name in skip:
+            continue
+        fn = value.fget if isinstance(value, property) else value
+        if hasattr(fn, "__qualname__"):
+            fn.__qualname__ = "View." + name
+        setattr(View, name, value)
+
+
+_attach(_PythonHalf)
+
+
 def parse(text, *, base_dir=None, **buffers):
     """Build the view a spec text describes (see docs/spec-language.md).
 
@@ -124,6 +142,7 @@ def from_spec(spec):
     return parse(spec)
 
 
+@_strided_first    # asarray(v) of a strided view is answered in C
 def asarray(v, *, chunks="auto"):
     """The main entry: an ndarray that *is* v's memory when v is strided
     (never a copy), else a lazy dask array whose chunks are filled in C.
@@ -134,9 +153,10 @@ def asarray(v, *, chunks="auto"):
     >>> np.shares_memory(a, x)
     True
     """
-    if not isinstance(v, _core.View):
+    a = _strided_ndarray(v)       # the strided case, all in C
+    if a is not None:
+        return a
+    if not isinstance(v, View):
         raise TypeError(f"asarray needs a lazyview.View, not {type(v).__name__}")
-    if v.is_strided:
-        return v.to_numpy()
     from . import _lazy
     return _lazy.to_dask(v, chunks)

@@ -614,14 +614,45 @@ static void test_view_holds_a_reference(void **state)
 {
     static uint8_t buf[8];
     lv_source *src = lv_source_memory(buf, sizeof buf, false, NULL, NULL, NULL);
-    lv_dtype *dt = lv_dtype_parse("<u2", NULL);
+    lv_dtype *dt = lv_dtype_parse("[('a', '<u2')]", NULL);
     int64_t shape[1] = {4};
     lv_view *v = lv_view_new(src, dt, 1, shape, NULL, 'C', 0, NULL);
     assert_true(atomic_load(&dt->refcnt) >= 2); /* the view's own */
     lv_dtype_free(dt);
-    assert_string_equal(lv_dtype_str(lv_view_dtype(v)), "<u2");
+    assert_string_equal(lv_dtype_str(lv_view_dtype(v)), "[('a', '<u2')]");
     lv_view_free(v);
     lv_source_free(src);
+}
+
+/* The simple numeric types are one static object each: made without
+ * allocating, shared, left alone by ref and free; their static text is the
+ * one the parts print (inside a record, put_type prints it from parts). */
+static void test_simple_types_are_immortal(void **state)
+{
+    static const char *const names[] = {
+        "|b1", "|i1", "|u1", "<i2", ">i2", "<i4", ">i4", "<i8", ">i8",
+        "<u2", ">u2", "<u4", ">u4", "<u8", ">u8", "<f2", ">f2", "<f4",
+        ">f4", "<f8", ">f8", "<c8", ">c8", "<c16", ">c16"};
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+        lv_dtype *a = lv_dtype_parse(names[k], NULL);
+        lvi_fault_countdown = 1; /* the next allocation would fail */
+        lv_dtype *b = lv_dtype_new(a->kind, a->byteorder, a->itemsize, NULL);
+        assert_int_equal(lvi_fault_countdown, 1); /* none was made */
+        lvi_fault_countdown = 0;
+        assert_ptr_equal(a, b);
+        assert_true(a->immortal);
+        lv_dtype_free(lv_dtype_ref(a));
+        lv_dtype_free(a);
+        lv_dtype_free(b);
+        assert_int_equal(atomic_load(&a->refcnt), 0);
+        assert_string_equal(lv_dtype_str(a), names[k]);
+        char rec[64], want[64];
+        snprintf(rec, sizeof rec, "[('x', '%s')]", names[k]);
+        lv_dtype *r = lv_dtype_parse(rec, NULL);
+        snprintf(want, sizeof want, "[('x', '%s')]", lv_dtype_str(a));
+        assert_string_equal(lv_dtype_str(r), want);
+        lv_dtype_free(r);
+    }
 }
 
 /* ------------------------------------------------------------------ main */
@@ -634,6 +665,7 @@ int main(void)
         NAMED(test_record_from_parts_matches_text),
         NAMED(test_record_parts_refused), NAMED(test_record_parts_depth_limit),
         NAMED(test_new_simple_types), NAMED(test_every_failed_allocation_is_clean),
+        NAMED(test_simple_types_are_immortal),
         NAMED(test_nesting_16_accepted_17_is_limit),
         NAMED(test_nesting_10000_is_limit), NAMED(test_null_text_is_type_error),
         NAMED(test_null_err_is_allowed), NAMED(test_record_error_names_position),

@@ -30,6 +30,59 @@ def test_mandrill_chain_is_zero_copy():
     np.testing.assert_array_equal(a[..., 2], img["b"])
 
 
+def test_views_are_one_untracked_type():
+    """lazyview.View is the C type itself (no Python subclass), so views are
+    not tracked by the cyclic GC, like ndarrays; the package's methods are
+    on it under their own names, and a user's subclass still works."""
+    buf, _ = mandrill_bytes(4, 4)
+    chain = [lv.from_buffer(buf, RGB, (4, 4), order="F")]
+    for op in (lambda v: v.reinterpret("u1", axis=0), lambda v: v.T, lambda v: v[1:]):
+        chain.append(op(chain[-1]))
+    chain += [lv.arange(6).reshape(2, 3, order="F"), lv.parse("arange(4)")]
+    for v in chain:
+        assert type(v) is lv.View and not gc.is_tracked(v)
+    assert lv.View is lv._core.View and repr(lv.View) == "<class 'lazyview.View'>"
+    for name in ("to_dask", "to_script", "compute", "to_dask_array", "__reduce__"):
+        assert getattr(lv.View, name).__qualname__ == "View." + name
+    assert lv.View.chunks.fget.__qualname__ == "View.chunks"
+    assert lv.asarray(chain[3]).shape == (3, 4, 3)
+
+    class Mine(lv.View):
+        pass
+    m = Mine.arange(6).reshape(2, 3)
+    assert type(m) is Mine and type(m.T[0]) is Mine and gc.is_tracked(m)
+    assert m.compute().tolist() == [[0, 1, 2], [3, 4, 5]]
+
+
+def test_asarray_fast_path_is_only_for_strided_views():
+    assert lv._core._strided_ndarray(np.zeros(3)) is None
+    assert lv._core._strided_ndarray(lv.arange(3)) is None      # a range
+    assert lv._core._strided_ndarray(lv.arange(6).reshape(2, 3, order="F")) is None
+    x = np.arange(6.0)
+    a = lv._core._strided_ndarray(lv.from_array(x).reshape(2, 3).T)
+    assert np.shares_memory(a, x) and a.base is not None
+    with pytest.raises(TypeError, match="needs a lazyview.View, not ndarray"):
+        lv.asarray(x)
+    # asarray answers asarray(v) of a strided view in C, and passes every
+    # other call to the Python function, which decides (and raises) alone
+    import inspect
+    assert str(inspect.signature(lv.asarray)) == "(v, *, chunks='auto')"
+    assert lv.asarray.__name__ == "asarray" and ">>>" in lv.asarray.__doc__
+    v = lv.from_array(x).reshape(2, 3)
+    for call in (lambda: lv.asarray(v), lambda: lv.asarray(v, chunks=2),
+                 lambda: lv.asarray(v=v)):
+        a = call()
+        assert isinstance(a, np.ndarray) and np.shares_memory(a, x)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'bogus'"):
+        lv.asarray(v, bogus=1)
+    with pytest.raises(TypeError):
+        lv.asarray(v, 2)
+    with pytest.raises(TypeError):
+        lv.asarray()
+    lazy = lv.asarray(lv.arange(6).reshape(2, 3, order="F"), chunks=2)
+    assert lazy.chunks == ((2,), (2, 1)) and lazy.compute().tolist() == [[0, 2, 4], [1, 3, 5]]
+
+
 def test_writes_are_seen_both_ways():
     buf, _ = mandrill_bytes(8, 4)
     a = lv.asarray(lv.from_buffer(buf, RGB, (8, 4), order="F")

@@ -125,3 +125,17 @@ def test_bytes_and_text_files_reach_scripts(dt, tmp_path):
     for portable in (False, True):
         got = np.asarray(codegen.run_script(v.to_script(portable=portable)))
         assert got.dtype == dt and got.tobytes() == want.T[::-1].tobytes()
+
+
+def test_dtype_arguments_are_remembered_by_identity_but_not_past_a_rename():
+    """The extension remembers the last dtype objects by identity; NumPy
+    lets a record dtype's names be set, which must not be missed."""
+    dt = np.dtype([("a", "u1"), ("b", "u1")])
+    buf = bytearray(8)
+    for _ in range(3):
+        assert lv.from_buffer(buf, dt, (4,)).dtype.names == ("a", "b")
+    dt.names = ("x", "y")
+    for _ in range(3):
+        assert lv.from_buffer(buf, dt, (4,)).dtype.names == ("x", "y")
+    for arg in ("u1", "<u2", np.dtype("f4"), "u1", [("p", "u1")]):
+        assert lv.from_buffer(buf, arg, (2,)).dtype == np.dtype(arg)
