@@ -182,7 +182,7 @@ static lv_plan *compute(const lv_view *v)
     p->src = lv_source_ref(v->src);
     p->dtype = lv_dtype_ref(v->dtype);
     p->ndim = v->ndim;
-    memcpy(p->shape, v->shape, sizeof p->shape);
+    memcpy(p->shape, v->shape, (size_t)v->ndim * sizeof *p->shape);
     p->size = v->size;
     p->writable = v->src->writable && !v->broadcast;
     if (analyze(p, v, &a) != LV_OK || set_program(p, v, &a) != LV_OK) {
