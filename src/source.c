@@ -153,13 +153,13 @@ lv_source *lvi_source_range(const lvi_range *r, lv_error *err)
 
 lv_source *lv_source_ref(lv_source *src)
 {
-    atomic_fetch_add(&src->refcnt, 1);
+    lvi_ref_take(&src->refcnt);
     return src;
 }
 
 void lv_source_free(lv_source *src)
 {
-    if (src == NULL || atomic_fetch_sub(&src->refcnt, 1) != 1)
+    if (src == NULL || !lvi_ref_release(&src->refcnt))
         return;
     if (src->kind == LV_SOURCE_MEMORY && src->release)
         src->release(src->ctx);

@@ -37,6 +37,20 @@ def median_time(fn, repeat=7, number=1):
     return statistics.median(times)
 
 
+def median_pair(f, g, repeat=15, number=1):
+    """Median seconds per call of f and of g, timed alternately (f's batch,
+    then g's, `repeat` times), so that a load that comes and goes on a
+    shared machine weighs on both alike."""
+    tf, tg = [], []
+    for _ in range(repeat):
+        for fn, times in ((f, tf), (g, tg)):
+            t = time.perf_counter()
+            for _ in range(number):
+                fn()
+            times.append((time.perf_counter() - t) / number)
+    return statistics.median(tf), statistics.median(tg)
+
+
 def median_over(fn, args):
     """Median seconds of fn(a) over args: each tile somewhere else, as a
     viewer panning would ask (repeating one tile flatters dask's allocator)."""
@@ -97,9 +111,8 @@ def p1():
 
         a = chain()
         assert a.shape == (h, w, 3) and a.strides == (3, 3 * h, 1)
-        n = 2000 if QUICK else 20000
-        t_lv = median_time(chain, number=n)
-        t_np = median_time(baseline, number=n)
+        n = 1000 if QUICK else 5000
+        t_lv, t_np = median_pair(chain, baseline, 7 if QUICK else 31, n)
         results.append((label, t_lv, t_np))
         if not nbytes:
             del raw, buf, a, base_buf
