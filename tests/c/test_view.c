@@ -1,10 +1,10 @@
 /*
- * test_view.c — the view object's lifetime (view.c): one block per op,
- * borrowed source and dtype kept alive by the op chain, references shared
- * across threads, the per-thread block cache.
+ * test_view.c — the view object's lifetime (view.c, oplog.c): a view and
+ * a small record per op, borrowed source and dtype kept alive by the op
+ * chain, references shared across threads, the per-thread view cache.
  *
  * The sanitizer build of this file is the real check: AddressSanitizer
- * reports a block or a source used after it was freed (cached blocks are
+ * reports a view or a source used after it was freed (cached views are
  * poisoned), LeakSanitizer one never freed (a thread's cache included).
  * Untested here: a race that only a thread sanitizer would see (the
  * counts are atomic where two threads may meet, lvi.h says which).
@@ -71,16 +71,16 @@ static lv_view *op_slice(const lv_view *v)
     return lv_view_index(v, 1, &it, NULL);
 }
 
-/* An op on a one-stage view allocates one block (and an index its list
- * of items); the simple dtype "u1" allocates nothing. */
-static void test_an_op_is_one_allocation(void **state)
+/* An op on a one-stage view allocates a view and its record (and an
+ * index its list of items); the simple dtype "u1" allocates nothing. */
+static void test_an_op_is_two_allocations(void **state)
 {
     lv_source *src;
     lv_view *v = mandrill(&src), *a, *b, *c, *d;
-    assert_int_equal(allocations(op_split, v, &a), 1);
-    assert_int_equal(allocations(op_transpose, a, &b), 1);
-    assert_int_equal(allocations(op_flip, b, &c), 1);
-    assert_int_equal(allocations(op_slice, c, &d), 2);
+    assert_int_equal(allocations(op_split, v, &a), 2);
+    assert_int_equal(allocations(op_transpose, a, &b), 2);
+    assert_int_equal(allocations(op_flip, b, &c), 2);
+    assert_int_equal(allocations(op_slice, c, &d), 3);
     assert_non_null(d);
     lv_view_free(a);
     lv_view_free(b);
@@ -90,17 +90,23 @@ static void test_an_op_is_one_allocation(void **state)
     lv_source_free(src);
 }
 
-/* The record's count is its view's hold plus one per child, whatever
- * order views are freed in; a child keeps the chain's source and dtype. */
+/* A record's count is its view's hold plus one per child, whatever order
+ * views are freed in; a child keeps the chain's source and dtype; a
+ * record is sized to its op. */
 static void test_children_keep_the_chain_alive(void **state)
 {
     lv_source *src;
     lv_view *v = mandrill(&src);
     lv_view *a = op_split(v), *b = op_transpose(a), *c = op_flip(a);
-    assert_int_equal(atomic_load(&v->rec.refcnt), 2);
-    assert_int_equal(atomic_load(&a->rec.refcnt), 3);
+    assert_int_equal(atomic_load(&v->op->refcnt), 2);
+    assert_int_equal(atomic_load(&a->op->refcnt), 3);
     assert_ptr_equal(b->src, src);
-    assert_ptr_equal(b->dtype, a->rec.dtype);
+    assert_ptr_equal(v->op->src, src);
+    assert_ptr_equal(b->dtype, a->op->dtype);
+    assert_ptr_equal(b->op->axes, (int *)b->op->tail);
+    assert_null(b->op->shape);
+    assert_ptr_equal(v->op->strides, NULL); /* F order, no strides given */
+    assert_int_equal(v->op->shape[1], 30);
     lv_view_free(a);     /* its record stays: b and c hold it */
     lv_view_free(v);
     lv_source_free(src); /* the chain's source record holds it */
@@ -114,18 +120,56 @@ static void test_children_keep_the_chain_alive(void **state)
     lv_view_free(c);     /* the last: the whole chain goes (LeakSanitizer) */
 }
 
-/* A block freed on a thread is the next one made there. */
-static void test_freed_blocks_are_reused_on_their_thread(void **state)
+/* A view freed on a thread is the next one made there, even while views
+ * derived from it live (they hold its record, not it). */
+static void test_freed_views_are_reused_on_their_thread(void **state)
 {
     lv_source *src;
     lv_view *v = mandrill(&src), *a = op_flip(v);
-    void *block = a;
+    lv_view *s = op_split(a), *child = op_transpose(s);
+    void *memory = a;
+    lvi_op *rec = a->op;
+    lv_view_free(s);
     lv_view_free(a);
     lv_view *b = op_split(v);
-    assert_ptr_equal(b, block);
-    assert_int_equal(b->rec.kind, LVI_OP_REINTERPRET);
-    assert_null(b->rec.items);
+    assert_ptr_equal(b, memory);
+    assert_int_equal(b->op->kind, LVI_OP_REINTERPRET);
+    assert_ptr_equal(child->op->parent->parent, rec);
+    assert_int_equal(rec->kind, LVI_OP_FLIP);
+    assert_int_equal(atomic_load(&rec->refcnt), 1);
+    lv_view_free(child);
     lv_view_free(b);
+    lv_view_free(v);
+    lv_source_free(src);
+}
+
+/* Records are sized to their op: none for a 0-d view's transpose, more
+ * than the pool's size for a 20-D reshape (malloc'd), both freed right. */
+static void test_records_of_every_size(void **state)
+{
+    lv_source *src;
+    lv_view *v = mandrill(&src);
+    int64_t ones[20];
+    for (int k = 0; k < 20; k++)
+        ones[k] = 1;
+    ones[0] = 40 * 30;
+    lv_view *big = lv_view_reshape(v, 20, ones, 'F', NULL);
+    assert_non_null(big);
+    assert_false(big->op->pooled);
+    assert_int_equal(big->op->shape[19], 1);
+    lv_index at[2] = {{.kind = LV_INDEX_INT, .value = 3},
+                      {.kind = LV_INDEX_INT, .value = 2}};
+    lv_view *zero = lv_view_index(v, 2, at, NULL);
+    lv_view *t = lv_view_transpose(zero, 0, NULL, NULL);
+    assert_non_null(t);
+    assert_null(t->op->axes);
+    assert_true(t->op->pooled);
+    char *spec = lv_view_to_spec(t, NULL);
+    assert_non_null(spec);
+    lv_free(spec);
+    lv_view_free(zero);
+    lv_view_free(t);
+    lv_view_free(big);
     lv_view_free(v);
     lv_source_free(src);
 }
@@ -187,7 +231,7 @@ static void test_threads_derive_from_one_parent(void **state)
     }
     pthread_barrier_destroy(&go);
     assert_int_equal(atomic_load(&v->refcnt), 1);
-    assert_int_equal(atomic_load(&v->rec.refcnt), 1);
+    assert_int_equal(atomic_load(&v->op->refcnt), 1);
     lv_view_free(v);
     lv_source_free(src);
 }
@@ -195,9 +239,10 @@ static void test_threads_derive_from_one_parent(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_an_op_is_one_allocation),
+        cmocka_unit_test(test_an_op_is_two_allocations),
         cmocka_unit_test(test_children_keep_the_chain_alive),
-        cmocka_unit_test(test_freed_blocks_are_reused_on_their_thread),
+        cmocka_unit_test(test_freed_views_are_reused_on_their_thread),
+        cmocka_unit_test(test_records_of_every_size),
         cmocka_unit_test(test_threads_derive_from_one_parent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
