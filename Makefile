@@ -153,6 +153,7 @@ docs: deps ext
 
 bench: deps lib ext
 	$(VPY) tests/bench/bench.py
+	$(VPY) tests/bench/bench_kernels.py
 	$(VPY) tests/bench/bench_napari.py
 	$(VPY) tests/bench/bench_export.py
 

@@ -22,7 +22,10 @@
 #define SLAB_SECONDS 0.02          /* target time of one slab */
 #define SLAB_FIRST (256 << 10)     /* bytes of the first slab (then adapted) */
 #define SLAB_ROW_MAX (1 << 20)     /* largest one position of the slab axis */
-#define SLAB_MAX ((int64_t)256 << 20)
+/* The largest slab: first touches of fresh output memory cost as much as a
+ * fast fill and vary (huge-page compaction), so a slab of a fast view is
+ * kept small enough that one slow slab cannot delay Ctrl-C much. */
+#define SLAB_MAX ((int64_t)32 << 20)
 #define PROGRESS_AFTER 1.0         /* seconds before a bar may appear */
 
 static double now(void)

@@ -2,12 +2,15 @@
  * block.c — the block accessor: fill a C-contiguous buffer with any box of
  * any view.
  *
- * Two ways in:
+ * Three ways in:
  *  - pieces: the box is cut into pieces on which the address is affine (the
  *    certifier of analyze.c); each piece is one strided N-D copy (copy.c) or
  *    one affine run of range positions.  A tile of a strided view is one
  *    piece; a tile of a transposed-then-reshaped array is a few pieces split
  *    at the carries; a gather gives a piece per run of evenly spaced picks.
+ *  - gathers: a one-stage view whose inner axis picks through a table
+ *    that breaks its runs often is filled row by row (gather.c), not as a
+ *    piece per picked item;
  *  - flat runs: when the view is a plain reshape of a strided view (stage 0
  *    the C ravel, stage 1 linear) and the block spans whole trailing axes,
  *    its flat ranges are ranges of the strided view's elements in C order;
@@ -17,9 +20,8 @@
  * Every copy from memory runs under the SIGBUS guard (guard.c): a file
  * that shrinks during a copy gives LV_EOS, not the end of the process.
  * Nothing here is shared or mutable: any number of threads may fill blocks
- * of one view at once; lv_view_fill_block_mt does so itself.
+ * of one view at once; lv_view_fill_block_mt (fill_mt.c) does so itself.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +54,19 @@ static void run_copy(void *arg)
 {
     const copy_args *c = arg;
     lvi_copy_strided(c->dst, c->ds, c->src, c->ss, c->ext, c->nd, c->sz);
+}
+
+/* One lvi_gather call, packed for the guard. */
+typedef struct gather_args {
+    const lv_view *v;
+    const lvi_box *box;
+    char *out;
+} gather_args;
+
+static void run_gather(void *arg)
+{
+    const gather_args *g = arg;
+    lvi_gather(g->v, g->box, g->out);
 }
 
 /* The copy, guarded over v's source bytes: LV_OK, or LV_EOS with *fault. */
@@ -210,8 +225,8 @@ static int fill_flat(const lv_view *v, const lvi_box *box, int k, char *out,
 
 /* ---------------------------------------------------------- the entry */
 
-static int check_block(const lv_view *v, const int64_t *lo, const int64_t *hi,
-                       int64_t outsize, int64_t *need, lv_error *err)
+int lvi_block_check(const lv_view *v, const int64_t *lo, const int64_t *hi,
+                    int64_t outsize, int64_t *need, lv_error *err)
 {
     bool over = false, empty = false;
     *need = v->dtype->itemsize;
@@ -237,7 +252,7 @@ int lv_view_fill_block(const lv_view *v, const int64_t *lo, const int64_t *hi,
                        void *out, int64_t outsize, lv_error *err)
 {
     int64_t need;
-    int rc = check_block(v, lo, hi, outsize, &need, err);
+    int rc = lvi_block_check(v, lo, hi, outsize, &need, err);
     if (rc != LV_OK || need == 0)
         return rc;
     if ((rc = lvi_source_check(v->src, err)) != LV_OK)
@@ -253,73 +268,16 @@ int lv_view_fill_block(const lv_view *v, const int64_t *lo, const int64_t *hi,
     }
     c.block = &box;
     int k = flat_axis(v, &box);
-    if (k >= 0)
+    if (k >= 0) {
         rc = fill_flat(v, &box, k, out, &c.fault);
-    else if ((rc = lvi_for_each_piece(v->stages, v->nstages, &box, -1,
-                                      fill_piece, &c)) == LVI_PIECES_NOMEM)
+    } else if (lvi_gather_worth(v, &box)) {
+        gather_args g = {v, &box, out};
+        const lv_source *s = v->src;
+        rc = s->kind == LV_SOURCE_RANGE ? (run_gather(&g), LV_OK)
+             : lvi_guard_run(s->data, s->data + s->nbytes, run_gather, &g, &c.fault);
+    } else if ((rc = lvi_for_each_piece(v->stages, v->nstages, &box, -1,
+                                        fill_piece, &c)) == LVI_PIECES_NOMEM) {
         return LVI_ERR(err, LV_ENOMEM, "out of memory");
-    return rc == LV_OK ? LV_OK : lvi_source_fault(v->src, c.fault, err);
-}
-
-/* ---------------------------------------------------------- threads */
-
-typedef struct slab {
-    const lv_view *v;
-    int64_t lo[LV_MAXDIMS], hi[LV_MAXDIMS];
-    char *out;
-    int64_t size;
-    int rc;
-    lv_error err;
-} slab;
-
-static void *fill_slab(void *arg)
-{
-    slab *s = arg;
-    s->rc = lv_view_fill_block(s->v, s->lo, s->hi, s->out, s->size, &s->err);
-    return NULL;
-}
-
-int lv_view_fill_block_mt(const lv_view *v, const int64_t *lo,
-                          const int64_t *hi, void *out, int64_t outsize,
-                          int nthreads, lv_error *err)
-{
-    int64_t need;
-    int rc = check_block(v, lo, hi, outsize, &need, err);
-    int a = 0; /* split along the first axis that is not 1 wide */
-    while (rc == LV_OK && a < v->ndim - 1 && hi[a] - lo[a] == 1)
-        a++;
-    int64_t n = v->ndim ? hi[a] - lo[a] : 1;
-    if (nthreads > 64)
-        nthreads = 64;
-    if (rc != LV_OK || nthreads <= 1 || n < 2 || need < (1 << 20))
-        return rc != LV_OK ? rc : lv_view_fill_block(v, lo, hi, out, outsize, err);
-    int t = (int)(n < nthreads ? n : nthreads);
-    slab s[64];
-    pthread_t th[64];
-    bool created[64] = {false};
-    int64_t per = need / n; /* bytes per index of axis a */
-    for (int i = 0; i < t; i++) {
-        s[i] = (slab){.v = v};
-        memcpy(s[i].lo, lo, (size_t)v->ndim * sizeof *lo);
-        memcpy(s[i].hi, hi, (size_t)v->ndim * sizeof *hi);
-        s[i].lo[a] = lo[a] + n * i / t;
-        s[i].hi[a] = lo[a] + n * (i + 1) / t;
-        s[i].out = (char *)out + (s[i].lo[a] - lo[a]) * per;
-        s[i].size = (s[i].hi[a] - s[i].lo[a]) * per;
-        if (i > 0)
-            created[i] = pthread_create(&th[i], NULL, fill_slab, &s[i]) == 0;
     }
-    for (int i = 0; i < t; i++)
-        if (!created[i])
-            fill_slab(&s[i]); /* slab 0, and any thread that did not start */
-    for (int i = 1; i < t; i++)
-        if (created[i])
-            pthread_join(th[i], NULL);
-    for (int i = 0; i < t; i++)
-        if (s[i].rc != LV_OK) {
-            if (err)
-                *err = s[i].err;
-            return s[i].rc;
-        }
-    return LV_OK;
+    return rc == LV_OK ? LV_OK : lvi_source_fault(v->src, c.fault, err);
 }

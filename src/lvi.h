@@ -183,10 +183,15 @@ struct lv_source {
 };
 
 LVI_HIDDEN lv_source *lvi_source_range(const lvi_range *r, lv_error *err);
-/* Writes the values at range positions pos + i*step, i < count, to out
- * (v's dtype, contiguous). */
+/* range_fill.c.  Writes the values at range positions pos + i*step,
+ * i < count, to out (v's dtype, contiguous). */
 LVI_HIDDEN void lvi_range_fill(const lv_view *v, int64_t pos, int64_t step,
                                int64_t count, char *out);
+/* The value at one position (the rule the fills follow, one at a time). */
+LVI_HIDDEN void lvi_range_value(const lvi_range *r, const lv_dtype *dt,
+                                int64_t pos, char *out);
+/* linspace's float64 value at position k, before the cast. */
+LVI_HIDDEN double lvi_linspace_value(const lvi_range *r, int64_t k);
 /* LV_OK if a file source still holds all its bytes (always for others). */
 LVI_HIDDEN int lvi_source_check(const lv_source *src, lv_error *err);
 /* The LV_EOS error for a SIGBUS at addr while reading src (guard.h). */
@@ -387,11 +392,29 @@ LVI_HIDDEN lv_view *lvi_view_finish(lv_view *v, lvi_op *op, lv_error *err);
 /* Checks the invariants above with LVI_ASSERT (a no-op in release
  * builds).  lvi_view_finish calls it on every view it returns. */
 LVI_HIDDEN void lvi_view_check(const lv_view *v);
-/* Copies an N-D box between strided memories (strides in bytes), walking
- * the source in storage order and tiling transposes; see copy.c. */
+/* cpu.c.  What the machine offers the copy kernels, detected once. */
+enum { LVI_SIMD_NONE = 0, LVI_SIMD_BASE = 1 /* SSE2, NEON */, LVI_SIMD_AVX2 = 2 };
+typedef struct lvi_machine {
+    int64_t l1d, l2, l3; /* cache sizes in bytes (per core for L1, L2) */
+    int simd;            /* the widest LVI_SIMD_* level present */
+} lvi_machine;
+LVI_HIDDEN const lvi_machine *lvi_machine_get(void);
+/* The level the kernels use: the machine's, capped by lvi_simd_max (which
+ * tests lower to run each path). */
+LVI_HIDDEN int lvi_simd_level(void);
+LVI_HIDDEN extern int lvi_simd_max;
+/* Copies an N-D box between strided memories (strides in bytes; the two
+ * boxes do not overlap): runs, transposing copies (tiles, micro-kernels,
+ * non-temporal stores for large outputs) or strided gathers; see copy.c. */
 LVI_HIDDEN void lvi_copy_strided(char *dst, const int64_t *ds, const char *src,
                                  const int64_t *ss, const int64_t *ext, int nd,
                                  int64_t itemsize);
+/* block.c.  Checks block [lo, hi) of v against v's shape and an output of
+ * outsize bytes; sets *need to the block's bytes.  LV_EINDEX,
+ * LV_EOVERFLOW, LV_EVALUE. */
+LVI_HIDDEN int lvi_block_check(const lv_view *v, const int64_t *lo,
+                               const int64_t *hi, int64_t outsize,
+                               int64_t *need, lv_error *err);
 /* Shortest flat range (elements) for the block accessor's flat path. */
 LVI_HIDDEN extern int64_t lvi_flat_min;
 /* The address of element j (no bounds check: j must be inside the shape). */
@@ -430,6 +453,14 @@ LVI_HIDDEN int lvi_certify(const lvi_stage *st, int n, const lvi_box *box,
                            int64_t *split_at);
 /* The whole box of v, for lvi_certify and lvi_for_each_piece. */
 LVI_HIDDEN void lvi_view_box(const lv_view *v, lvi_box *box);
+
+/* gather.c.  Whether box of v is better filled row by row through the
+ * table of its inner axis (v one stage, the inner axis's picks breaking
+ * their runs often) than piece by piece; never fails. */
+LVI_HIDDEN bool lvi_gather_worth(const lv_view *v, const lvi_box *box);
+/* Fills out (C-contiguous, box's shape) with box of v, when
+ * lvi_gather_worth says so.  Reads the source: callers guard it. */
+LVI_HIDDEN void lvi_gather(const lv_view *v, const lvi_box *box, char *out);
 
 /* ---------------------------------------------------------- the verifier */
 

@@ -12,6 +12,8 @@
  * The file is compiled with -ffp-contract=off so no FMA changes a rounding.
  * Where NumPy would silently wrap an integer dtype, lazyview refuses with an
  * error instead.  Ranges are native-endian int, uint, float32 or float64.
+ * The values themselves are computed where blocks ask for them
+ * (range_fill.c).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -161,8 +163,6 @@ lv_view *lv_view_arange(lv_scalar start, lv_scalar stop, lv_scalar step,
     return v;
 }
 
-static double linspace_value(const lvi_range *r, int64_t k);
-
 lv_view *lv_view_linspace(double start, double stop, int64_t num,
                           bool endpoint, const lv_dtype *dt, lv_error *err)
 {
@@ -186,8 +186,8 @@ lv_view *lv_view_linspace(double start, double stop, int64_t num,
         /* the values are monotonic: the first and last bound them (with
          * endpoint=False the last is short of stop).  NaN fails both tests;
          * hi + 1 is a power of two, exact in double where hi would round */
-        double y0 = num > 0 ? linspace_value(&r, 0) : 0;
-        double y1 = num > 0 ? linspace_value(&r, num - 1) : 0;
+        double y0 = num > 0 ? lvi_linspace_value(&r, 0) : 0;
+        double y1 = num > 0 ? lvi_linspace_value(&r, num - 1) : 0;
         double a = floor(y0 < y1 ? y0 : y1), b = floor(y0 < y1 ? y1 : y0);
         if (isnan(start) || isnan(stop))
             a = NAN;
@@ -201,67 +201,4 @@ lv_view *lv_view_linspace(double start, double stop, int64_t num,
     lv_view *v = range_view(&r, own, err);
     lv_dtype_free(own);
     return v;
-}
-
-/* ----------------------------------------------------------- the values */
-
-static double linspace_value(const lvi_range *r, int64_t k)
-{
-    double delta = r->stop - r->start, y;
-    if (r->endpoint && r->n > 1 && k == r->n - 1)
-        return r->stop;
-    if (r->div > 0)
-        y = r->step == 0 ? ((double)k / r->div) * delta : (double)k * r->step;
-    else
-        y = (double)k * delta;
-    return y + r->start;
-}
-
-/* Stores v (already in the dtype's value range) as dtype dt at out. */
-static void store_int(const lv_dtype *dt, uint64_t v, char *out)
-{
-    switch (dt->itemsize) {
-    case 1: { uint8_t x = (uint8_t)v; memcpy(out, &x, 1); break; }
-    case 2: { uint16_t x = (uint16_t)v; memcpy(out, &x, 2); break; }
-    case 4: { uint32_t x = (uint32_t)v; memcpy(out, &x, 4); break; }
-    default: memcpy(out, &v, 8);
-    }
-}
-
-void lvi_range_fill(const lv_view *v, int64_t pos, int64_t step, int64_t count,
-                    char *out)
-{
-    const lvi_range *r = &v->src->range;
-    const lv_dtype *dt = v->dtype;
-    int64_t size = dt->itemsize;
-    /* every position asked for lies in the range (the stage invariant) */
-    LVI_ASSERT(count == 0 || (pos >= 0 && pos < r->n));
-    LVI_ASSERT(count == 0 || (pos + (count - 1) * step >= 0 &&
-                              pos + (count - 1) * step < r->n));
-    for (int64_t i = 0; i < count; i++, pos += step, out += size) {
-        if (r->linspace) {
-            double y = linspace_value(r, pos);
-            if (dt->kind == 'f' && size == 4) {
-                float f = (float)y;
-                memcpy(out, &f, 4);
-            } else if (dt->kind == 'f') {
-                memcpy(out, &y, 8);
-            } else {
-                double fl = floor(y);
-                store_int(dt, dt->kind == 'u' ? (uint64_t)fl
-                                              : (uint64_t)(int64_t)fl, out);
-            }
-        } else if (dt->kind != 'f') {
-            store_int(dt, (uint64_t)r->ifirst + (uint64_t)pos * (uint64_t)r->idelta,
-                      out);
-        } else if (size == 4) {
-            float f = pos == 0 ? (float)r->ffirst : pos == 1 ? (float)r->fsecond
-                      : (float)r->ffirst + (float)pos * (float)r->fdelta;
-            memcpy(out, &f, 4);
-        } else {
-            double d = pos == 0 ? r->ffirst : pos == 1 ? r->fsecond
-                       : r->ffirst + (double)pos * r->fdelta;
-            memcpy(out, &d, 8);
-        }
-    }
 }

@@ -1,5 +1,7 @@
 /*
- * test_block.c — the block accessor: block.c and its copy kernels, copy.c.
+ * test_block.c — the block accessor: block.c, its copy kernels (copy.c;
+ * the kernels alone are tested against item moves in test_copy.c) and
+ * its row-by-row gather (gather.c).
  *
  * The oracle is lv_view_address: element i of a filled block must hold the
  * bytes at the address the view gives for i (memory: a byte offset into the
@@ -322,6 +324,62 @@ static void test_multistage_views_match_addresses(void **state)
     }
 }
 
+/* Inner axes that pick through scattered tables (repeats, reversals,
+ * negative indices) take the row-by-row gather (gather.c): every item
+ * size, sources C and F, behind slices and transposes, and a range. */
+static void test_gathered_inner_axes_match_addresses(void **state)
+{
+    int64_t picks[40], shape[3] = {5, 6, 13};
+    for (int k = 0; k < 40; k++)
+        picks[k] = rint_(-13, 12); /* NumPy's negative indices included */
+    lv_index gather[3] = {all(), slice(5, 0, -2),
+                          {.kind = LV_INDEX_ARRAY, .indices = picks, .nindices = 40}};
+    int64_t whole[3] = {0, 0, 0};
+    for (int i = 0; i < NSIZES; i++) {
+        int64_t sz = SIZES[i];
+        for (int order = 0; order < 2; order++) {
+            lv_view *v = contiguous(ODD, sz, 3, shape, order ? 'F' : 'C', sz);
+            then(&v, lv_view_index(v, 3, gather, NULL));
+            lvi_box box;
+            lvi_view_box(v, &box);
+            assert_true(lvi_gather_worth(v, &box));
+            check_and_free(v);
+            v = contiguous(SRC, sz, 3, shape, 'C', 0);
+            then(&v, lv_view_transpose(v, 3, (int[]){2, 0, 1}, NULL));
+            lv_index inner[3] = {all(), all(), gather[2]};
+            inner[2].indices = picks;
+            for (int k = 0; k < 40; k++)
+                picks[k] = rint_(0, 5) - 6 * (k % 2); /* axis of 6 */
+            then(&v, lv_view_index(v, 3, inner, NULL));
+            check_and_free(v);
+            for (int k = 0; k < 40; k++)
+                picks[k] = rint_(-13, 12);
+        }
+    }
+    lv_view *r = lv_view_arange((lv_scalar){.i = 0}, (lv_scalar){.i = 390},
+                                (lv_scalar){.i = 1}, NULL, NULL);
+    then(&r, lv_view_reshape(r, 3, shape, 'F', NULL));
+    then(&r, lv_view_index(r, 3, gather, NULL));
+    lvi_box box;
+    lvi_view_box(r, &box);
+    assert_true(lvi_gather_worth(r, &box));
+    int64_t n = lv_view_size(r);
+    int64_t *vals = malloc((size_t)n * sizeof *vals), a, idx[3];
+    assert_int_equal(lv_view_fill_block(r, whole, lv_view_shape(r), vals,
+                                        n * 8, NULL), LV_OK);
+    for (int64_t f = 0; f < n; f++) { /* a range's value is its position */
+        int64_t rem = f;
+        for (int e = 2; e >= 0; e--) {
+            idx[e] = rem % lv_view_shape(r)[e];
+            rem /= lv_view_shape(r)[e];
+        }
+        assert_int_equal(lv_view_address(r, idx, &a, NULL), LV_OK);
+        assert_int_equal(vals[f], a);
+    }
+    free(vals);
+    lv_view_free(r);
+}
+
 /* Ranges: values computed, not copied, through any index map. */
 static void test_range_views_match_values(void **state)
 {
@@ -418,7 +476,7 @@ static void check_threads(const lv_view *v, const int64_t *lo, const int64_t *hi
     free(many);
 }
 
-/* Blocks over 1 MiB split into slabs along the first axis wider than 1. */
+/* Blocks over 1 MiB split into contiguous runs of rows, one per thread. */
 static void test_threaded_fill_matches_single_thread(void **state)
 {
     int64_t shape[2] = {512, 320}, lo[3] = {0, 0, 0};
@@ -436,6 +494,14 @@ static void test_threaded_fill_matches_single_thread(void **state)
     then(&r, lv_view_reshape(r, 2, (int64_t[]){16, -1}, 'F', NULL)); /* 4 MiB */
     then(&r, lv_view_reshape(r, 2, (int64_t[]){-1, 64}, 'C', NULL));
     check_threads(r, lo, lv_view_shape(r));
+    lv_view_free(r);
+    /* three planes for up to 8 threads: the rows are (plane, row) pairs,
+     * and thread ranges cross from one plane to the next */
+    r = lv_view_arange((lv_scalar){.i = 0}, (lv_scalar){.i = 360000},
+                       (lv_scalar){.i = 1}, NULL, NULL);
+    then(&r, lv_view_reshape(r, 3, (int64_t[]){3, 60, 2000}, 'F', NULL));
+    check_threads(r, lo, lv_view_shape(r));
+    check_threads(r, (int64_t[]){1, 7, 5}, (int64_t[]){3, 59, 2000});
     lv_view_free(r);
 }
 
@@ -543,6 +609,7 @@ int main(void)
         WITH_RESTORE(test_flat_path_matches_addresses),
         WITH_RESTORE(test_flat_path_by_default_on_large_views),
         WITH_RESTORE(test_multistage_views_match_addresses),
+        WITH_RESTORE(test_gathered_inner_axes_match_addresses),
         WITH_RESTORE(test_range_views_match_values),
         WITH_RESTORE(test_transposing_copy_each_itemsize),
         WITH_RESTORE(test_unaligned_bases),
