@@ -36,14 +36,20 @@ static int slice_part(PyObject *o, int64_t *out, unsigned flag, unsigned *flags)
         *flags |= flag;
         return 0;
     }
+    int overflow;
+    long long v;
+    if (PyLong_CheckExact(o)) { /* the common case, without __index__ */
+        v = PyLong_AsLongLongAndOverflow(o, &overflow);
+        *out = overflow > 0 ? INT64_MAX : overflow < 0 ? INT64_MIN : v;
+        return 0;
+    }
     PyObject *i = PyNumber_Index(o);
     if (i == NULL) {
         PyErr_SetString(PyExc_TypeError, "slice indices must be integers or "
                         "None or have an __index__ method");
         return -1;
     }
-    int overflow;
-    long long v = PyLong_AsLongLongAndOverflow(i, &overflow);
+    v = PyLong_AsLongLongAndOverflow(i, &overflow);
     Py_DECREF(i);
     *out = overflow > 0 ? INT64_MAX : overflow < 0 ? INT64_MIN : v;
     return v == -1 && PyErr_Occurred() ? -1 : 0;
@@ -135,7 +141,7 @@ static int too_many(const int *kinds, int n, int ndim, PyObject **keep)
     return -1;
 }
 
-int lvpy_index_items(lvpy_state *st, const lv_view *v, PyObject *key,
+int lvpy_index_items(const lv_view *v, PyObject *key,
                      lv_index *items, int *nitems, PyObject **keep)
 {
     PyObject *const *objs = &key;

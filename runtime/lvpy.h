@@ -124,7 +124,7 @@ PyObject *lvpy_strided_ndarray(PyObject *m, PyObject *v);
  * strided View is answered in C (fastpath.c). */
 PyObject *lvpy_strided_first(PyObject *m, PyObject *fn);
 /* Converts a Python index key into core items (arrays owned by *keep). */
-int lvpy_index_items(lvpy_state *st, const lv_view *v, PyObject *key,
+int lvpy_index_items(const lv_view *v, PyObject *key,
                      lv_index *items, int *nitems, PyObject **keep);
 
 /* The sources: classmethods of View (sources.c); cls is the class called. */

@@ -565,8 +565,7 @@ static PyObject *view_getitem(ViewObject *self, PyObject *key)
     int nitems;
     PyObject *keep = NULL;
     lv_error err;
-    lvpy_state *st = state_of((PyObject *)self);
-    if (lvpy_index_items(st, self->view, key, items, &nitems, &keep) < 0)
+    if (lvpy_index_items(self->view, key, items, &nitems, &keep) < 0)
         return NULL;
     lv_view *v = lv_view_index(self->view, nitems, items, &err);
     Py_XDECREF(keep);

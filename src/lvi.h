@@ -63,6 +63,12 @@ LVI_HIDDEN void *lvi_malloc(size_t n);
 LVI_HIDDEN void *lvi_calloc(size_t count, size_t size);
 LVI_HIDDEN void *lvi_realloc(void *p, size_t n);
 LVI_HIDDEN char *lvi_strdup(const char *s);
+/* Per-thread pools of the objects every op makes and drops (alloc.c): get
+ * an object of size bytes (uninitialised; NULL when out of memory), put it
+ * back (or free it) when done.  One size per pool. */
+enum { LVI_POOL_VIEW, LVI_POOL_OP, LVI_NPOOLS };
+LVI_HIDDEN void *lvi_pool_get(int pool, size_t size);
+LVI_HIDDEN void lvi_pool_put(int pool, void *o, size_t size);
 
 /* ---------------------------------------------------------------- errors */
 
@@ -287,16 +293,19 @@ static inline void lvi_ref_take(atomic_long *r)
 
 /* ----------------------------------------------------------------- views */
 
-/* What an op was asked, for specs and explanations (oplog.c).  The
- * arrays come last and are written up to ndim before they are read, so a
- * new record zeroes only what precedes them (view.c). */
+/* What an op was asked, for specs and explanations (oplog.c).  A record
+ * is sized to its op: the arrays point into its own tail, ndim entries
+ * each, and are NULL when the op has none. */
 struct lvi_op {
-    atomic_long refcnt;     /* its view's hold (while the view lives) plus
-                               one per op whose parent it is */
+    atomic_long refcnt;     /* the view it made (while that view lives)
+                               plus one per op whose parent it is */
     lvi_op *parent;         /* NULL for the source */
-    int kind;               /* 0 while the view is being built */
+    int kind;
+    bool pooled;            /* from the thread's pool (oplog.c) */
     lv_source *src;         /* source: the chain's one reference */
     lv_dtype *dtype;        /* source and reinterpret: a reference */
+    const lv_source *view_src;  /* what the view it made borrowed */
+    const lv_dtype *view_dtype; /* (lvi_view_check's induction) */
     int ndim;               /* source, reshape, broadcast, transpose, flip */
     bool has_strides;       /* source */
     char order;             /* source (contiguous order), reshape */
@@ -306,26 +315,26 @@ struct lvi_op {
     int axis;               /* reinterpret */
     int nitems;             /* index */
     lv_index *items;        /* index: arrays deep-copied */
-    int64_t shape[LV_MAXDIMS];   /* source, reshape, broadcast */
-    int64_t strides[LV_MAXDIMS]; /* source (has_strides) */
-    int axes[LV_MAXDIMS];   /* transpose, flip (naxes in ndim; -1 = all) */
+    int64_t *shape;         /* source, reshape, broadcast */
+    int64_t *strides;       /* source (has_strides) */
+    int *axes;              /* transpose, flip (naxes in ndim; -1 = all) */
+    int64_t tail[];         /* where the three point */
 };
 
 /*
- * A view and the record of the op that made it share one allocation (a
- * "block", view.c).  The view is immutable once lvi_view_finish returns;
- * refcnt counts its handles, from any thread.  The record outlives the
- * view while views derived from it exist (their records point at it), so
- * the block is freed when the record's count reaches zero: the view's own
- * hold is dropped when its handles are gone (lv_view_free), and each
- * child record's when the child goes.
+ * A view: immutable once lvi_view_finish returns; refcnt counts its
+ * handles, from any thread.  Its op record is a separate small allocation
+ * that outlives it while views derived from it exist (their records point
+ * at it); the view itself goes as soon as its handles do, to a per-thread
+ * cache of views (view.c).  So a chain of n ops keeps n small records, not
+ * n views.
  *
  * src and dtype are borrowed, not counted: the chain's source record holds
  * the one reference on the source, and each source or reinterpret record
- * one on its dtype.  A live view holds its record, which holds its parent
- * record, and so on to the source, so both stay alive as long as any view
- * of the chain does.  lvi_view_check asserts the step of that induction
- * (v->src and v->dtype are the parent's, or the record's own).  So an op
+ * one on its dtype.  A view holds a reference on its record (on its
+ * parent's while it is being built), each record one on its parent, and so
+ * on to the source, so both stay alive as long as any view of the chain
+ * does.  lvi_view_check asserts the step of that induction.  So an op
  * takes one atomic reference (on its parent's record), not three.
  */
 struct lv_view {
@@ -338,26 +347,25 @@ struct lv_view {
     int nstages;
     lvi_stage *stages;        /* [0] is the user's axes */
     int nops;                 /* ops applied since the source */
-    lvi_op *op;               /* the last op: &rec once finished */
+    lvi_op *op;               /* the last op (a reference) */
     _Atomic(lv_plan *) plan;  /* computed once, on demand (plan.c) */
-    lvi_op rec;               /* the op that made this view */
     /* written up to ndim before they are read (view.c zeroes the rest) */
     int64_t shape[LV_MAXDIMS];
     lvi_stage stage1;         /* stages of a one-stage view live here */
 };
 
-/* A fresh source view (nops 0 once finished) with nstages zeroed stages
- * over src with dtype dt: its record is a source op holding the chain's
- * references on both.  The caller fills the stages and the record's
- * fields and calls lvi_view_finish.  A one-stage view keeps its stage
+/* A fresh source view with nstages zeroed stages over the source and
+ * dtype that the source record src_op holds (borrowed until finish makes
+ * src_op the view's first op).  The caller fills the stages and calls
+ * lvi_view_finish(v, src_op, err).  A one-stage view keeps its stage
  * inside the view (one allocation, the common case). */
-LVI_HIDDEN lv_view *lvi_view_alloc(lv_source *src, const lv_dtype *dt,
-                                   int nstages, lv_error *err);
+LVI_HIDDEN lv_view *lvi_view_alloc(const lvi_op *src_op, int nstages,
+                                   lv_error *err);
 /* Makes room for one more stage at the end of v's stage array (the caller
  * fills it and bumps nstages).  LV_ENOMEM. */
 LVI_HIDDEN int lvi_view_grow_stages(lv_view *v, lv_error *err);
-/* A deep copy of v's stages (tables shared) to be modified by an op; its
- * record (kind 0) already holds v's as its parent. */
+/* A deep copy of v's stages (tables shared) to be modified by an op; it
+ * holds a reference on v's last op, which becomes its op's parent. */
 LVI_HIDDEN lv_view *lvi_view_clone(const lv_view *v, lv_error *err);
 /* A clone of v whose stages are the one linear stage offset +
  * sum(i * strides): the same index map when the caller has proven v affine
@@ -376,13 +384,11 @@ LVI_HIDDEN lv_view *lvi_view_strided_clone(const lv_view *v, lv_error *err);
  * once and cached on v): for the rare op that would otherwise refuse or
  * exceed a limit on a view only the verifier proves strided. */
 LVI_HIDDEN lv_view *lvi_view_verified_clone(const lv_view *v, lv_error *err);
-/* The record of the op building v (a view not yet finished), its kind set
- * to kind, for the caller to fill.  Never fails. */
-LVI_HIDDEN lvi_op *lvi_view_rec(lv_view *v, int kind);
 /* Normalises stage 0 (tables -> linear, size-1 axes, empty views), sets
- * shape/size from stage 0, checks the size fits int64, counts v's record
- * (its kind set) as the chain's last op.  Consumes v (frees it on error). */
-LVI_HIDDEN lv_view *lvi_view_finish(lv_view *v, lv_error *err);
+ * shape/size from stage 0, checks the size fits int64, records op as the
+ * chain's last.  Consumes v and op (frees both on error; op NULL means
+ * making it failed, with err set: v is freed and NULL returned). */
+LVI_HIDDEN lv_view *lvi_view_finish(lv_view *v, lvi_op *op, lv_error *err);
 /* Checks the invariants above with LVI_ASSERT (a no-op in release
  * builds).  lvi_view_finish calls it on every view it returns. */
 LVI_HIDDEN void lvi_view_check(const lv_view *v);
@@ -556,10 +562,20 @@ enum lvi_op_kind {
 };
 
 
-/* oplog.c.  Drops what the record op holds (index arrays, its dtype and
- * source references); view.c calls it when the record's last reference
- * goes, before freeing the block. */
-LVI_HIDDEN void lvi_op_clear(lvi_op *op);
+/* oplog.c.  A record of kind with room for nshape and nstrides int64 and
+ * naxes int entries (shape, strides, axes point there, or are NULL), its
+ * fields zero, refcount 1; NULL when out of memory. */
+LVI_HIDDEN lvi_op *lvi_op_new(int kind, int nshape, int nstrides, int naxes,
+                              lv_error *err);
+/* A source record over src with dtype dt (it takes a reference on both),
+ * with room for ndim shape and, when strides, ndim stride entries. */
+LVI_HIDDEN lvi_op *lvi_op_source(lv_source *src, const lv_dtype *dt, int ndim,
+                                 bool strides, lv_error *err);
+/* A new reference to op. */
+LVI_HIDDEN lvi_op *lvi_op_ref(lvi_op *op);
+/* Drops a reference on op; the last one frees it (what it holds too) and
+ * drops its parent's in turn.  NULL is a no-op. */
+LVI_HIDDEN void lvi_op_free(lvi_op *op);
 /* Appends op as a spec writes it (".reshape((2, 3))", "[::2]"). */
 LVI_HIDDEN void lvi_spec_op_text(lvi_str *b, const lvi_op *op);
 /* The op number k (1-based from the source, 0 = the source) of v's chain. */

@@ -59,10 +59,13 @@ lv_view *lv_view_transpose(const lv_view *v, int naxes, const int *axes,
         return NULL;
     for (int k = 0; k < n; k++)
         nv->stages[0].ax[k] = v->stages[0].ax[perm[k]];
-    lvi_op *op = lvi_view_rec(nv, LVI_OP_TRANSPOSE);
-    op->ndim = n;
-    memcpy(op->axes, perm, (size_t)n * sizeof *perm);
-    return lvi_view_finish(nv, err);
+    lvi_op *op = lvi_op_new(LVI_OP_TRANSPOSE, 0, 0, n, err);
+    if (op) {
+        op->ndim = n;
+        if (n > 0)
+            memcpy(op->axes, perm, (size_t)n * sizeof *perm);
+    }
+    return lvi_view_finish(nv, op, err);
 }
 
 /* Reverses one axis of stage s in place; false when out of memory. */
@@ -108,10 +111,13 @@ lv_view *lv_view_flip(const lv_view *v, int naxes, const int *axes,
             lv_view_free(nv);
             return LVI_NOMEM(err);
         }
-    lvi_op *op = lvi_view_rec(nv, LVI_OP_FLIP);
-    op->ndim = naxes < 0 ? -1 : n;
-    memcpy(op->axes, list, (size_t)n * sizeof *list);
-    return lvi_view_finish(nv, err);
+    lvi_op *op = lvi_op_new(LVI_OP_FLIP, 0, 0, naxes < 0 ? 0 : n, err);
+    if (op) {
+        op->ndim = naxes < 0 ? -1 : n;
+        if (naxes > 0)
+            memcpy(op->axes, list, (size_t)n * sizeof *list);
+    }
+    return lvi_view_finish(nv, op, err);
 }
 
 lv_view *lv_view_broadcast_to(const lv_view *v, int ndim, const int64_t *shape,
@@ -149,10 +155,13 @@ lv_view *lv_view_broadcast_to(const lv_view *v, int ndim, const int64_t *shape,
     }
     s0->ndim = ndim;
     nv->broadcast = true;
-    lvi_op *op = lvi_view_rec(nv, LVI_OP_BROADCAST);
-    op->ndim = ndim;
-    memcpy(op->shape, shape, (size_t)ndim * sizeof *shape);
-    return lvi_view_finish(nv, err);
+    lvi_op *op = lvi_op_new(LVI_OP_BROADCAST, ndim, 0, 0, err);
+    if (op) {
+        op->ndim = ndim;
+        if (ndim > 0)
+            memcpy(op->shape, shape, (size_t)ndim * sizeof *shape);
+    }
+    return lvi_view_finish(nv, op, err);
 }
 
 /* ------------------------------------------------------------- indexing */
@@ -401,14 +410,17 @@ static int build_stage0(const lvi_stage *s0, const plan *p, lvi_stage *out,
     return LV_OK;
 }
 
-/* Records the items (arrays deep-copied) in op.  LV_ENOMEM (what was
- * copied stays in op, freed with it). */
-static int index_rec(lvi_op *op, int nitems, const lv_index *items,
-                     lv_error *err)
+/* Records the items (arrays deep-copied) in a new op. */
+static lvi_op *index_op(int nitems, const lv_index *items, lv_error *err)
 {
+    lvi_op *op = lvi_op_new(LVI_OP_INDEX, 0, 0, 0, err);
+    if (op == NULL)
+        return NULL;
     op->items = lvi_calloc((size_t)(nitems ? nitems : 1), sizeof *op->items);
-    if (op->items == NULL)
-        return LVI_ERR(err, LV_ENOMEM, "out of memory");
+    if (op->items == NULL) {
+        lvi_op_free(op);
+        return LVI_NOMEM(err);
+    }
     for (int k = 0; k < nitems; k++) {
         op->items[k] = items[k];
         op->items[k].indices = NULL;
@@ -417,13 +429,15 @@ static int index_rec(lvi_op *op, int nitems, const lv_index *items,
             continue;
         size_t bytes = (size_t)items[k].nindices * sizeof(int64_t);
         int64_t *copy = lvi_malloc(bytes);
-        if (copy == NULL)
-            return LVI_ERR(err, LV_ENOMEM, "out of memory");
+        if (copy == NULL) {
+            lvi_op_free(op);
+            return LVI_NOMEM(err);
+        }
         if (bytes)
             memcpy(copy, items[k].indices, bytes);
         op->items[k].indices = copy;
     }
-    return LV_OK;
+    return op;
 }
 
 lv_view *lv_view_index(const lv_view *v, int nitems, const lv_index *items,
@@ -449,9 +463,5 @@ lv_view *lv_view_index(const lv_view *v, int nitems, const lv_index *items,
     }
     lvi_stage_clear(&nv->stages[0]);
     nv->stages[0] = s;
-    if (index_rec(lvi_view_rec(nv, LVI_OP_INDEX), nitems, items, err) != LV_OK) {
-        lv_view_free(nv);
-        return NULL;
-    }
-    return lvi_view_finish(nv, err);
+    return lvi_view_finish(nv, index_op(nitems, items, err), err);
 }

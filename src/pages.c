@@ -77,18 +77,21 @@ static int check_pages(const lv_source *src, int64_t npages, const int64_t *offs
     return LV_OK;
 }
 
-/* Fills v's source record as specs print it (spec_print.c: open_tiff). */
-static void pages_rec(lv_view *v, int ndim, const int64_t *shape,
-                      int64_t npages, int64_t tiff_series)
+/* The source op that specs print (spec_print.c: open_tiff). */
+static lvi_op *pages_op(lv_source *src, const lv_dtype *dt, int ndim,
+                        const int64_t *shape, int64_t npages,
+                        int64_t tiff_series, lv_error *err)
 {
-    lvi_op *op = &v->rec;
-    op->ndim = ndim + 1;
+    lvi_op *op = lvi_op_source(src, dt, ndim + 1, false, err);
+    if (op == NULL)
+        return NULL;
     op->shape[0] = npages;
     if (ndim > 0)
         memcpy(op->shape + 1, shape, (size_t)ndim * sizeof *shape);
     op->order = 'C';
     op->pages = true;
     op->pages_series = tiff_series;
+    return op;
 }
 
 lv_view *lv_view_pages(lv_source *src, const lv_dtype *dt, int64_t npages,
@@ -100,12 +103,14 @@ lv_view *lv_view_pages(lv_source *src, const lv_dtype *dt, int64_t npages,
                     err) != LV_OK)
         return NULL;
     lvi_table *t = lvi_table_new(npages);
-    lv_view *v = t ? lvi_view_alloc(src, dt, 1, err) : NULL;
+    lvi_op *op = t ? pages_op(src, dt, ndim, shape, npages, tiff_series, err)
+                   : NULL;
+    lv_view *v = op ? lvi_view_alloc(op, 1, err) : NULL;
     if (v == NULL) {
         lvi_table_free(t);
+        lvi_op_free(op);
         return t ? NULL : LVI_NOMEM(err);
     }
-    pages_rec(v, ndim, shape, npages, tiff_series);
     if (npages > 0)
         memcpy(t->v, offsets, (size_t)npages * sizeof *offsets);
     lvi_stage *s0 = &v->stages[0];
@@ -113,5 +118,5 @@ lv_view *lv_view_pages(lv_source *src, const lv_dtype *dt, int64_t npages,
     s0->ax[0] = (lvi_axis){npages, 0, t};
     for (int k = 0; k < ndim; k++)
         s0->ax[k + 1] = (lvi_axis){shape[k], strides[k], NULL};
-    return lvi_view_finish(v, err);
+    return lvi_view_finish(v, op, err);
 }

@@ -25,13 +25,13 @@
 lv_plan *lv_plan_ref(const lv_plan *p)
 {
     lv_plan *m = (lv_plan *)p;
-    atomic_fetch_add(&m->refcnt, 1);
+    lvi_ref_take(&m->refcnt);
     return m;
 }
 
 void lv_plan_free(lv_plan *p)
 {
-    if (p == NULL || atomic_fetch_sub(&p->refcnt, 1) != 1)
+    if (p == NULL || !lvi_ref_release(&p->refcnt))
         return;
     for (int k = 0; k < p->nstages; k++)
         lvi_stage_clear(&p->stages[k]);
@@ -182,7 +182,7 @@ static lv_plan *compute(const lv_view *v)
     p->src = lv_source_ref(v->src);
     p->dtype = lv_dtype_ref(v->dtype);
     p->ndim = v->ndim;
-    memcpy(p->shape, v->shape, sizeof p->shape);
+    memcpy(p->shape, v->shape, (size_t)v->ndim * sizeof *p->shape);
     p->size = v->size;
     p->writable = v->src->writable && !v->broadcast;
     if (analyze(p, v, &a) != LV_OK || set_program(p, v, &a) != LV_OK) {

@@ -112,17 +112,18 @@ static lv_view *range_view(const lvi_range *r, const lv_dtype *dt,
                            lv_error *err)
 {
     lv_source *src = lvi_source_range(r, err);
-    lv_view *v = src ? lvi_view_alloc(src, dt, 1, err) : NULL;
-    lv_source_free(src); /* the view's source record holds its own */
-    if (v == NULL)
+    lvi_op *op = src ? lvi_op_source(src, dt, 1, false, err) : NULL;
+    lv_view *v = op ? lvi_view_alloc(op, 1, err) : NULL;
+    lv_source_free(src); /* the source record holds its own reference */
+    if (v == NULL) {
+        lvi_op_free(op);
         return NULL;
-    lvi_op *op = &v->rec;
-    op->ndim = 1;
+    }
     op->shape[0] = r->n;
     op->order = 'C';
     v->stages[0].ndim = 1;
     v->stages[0].ax[0] = (lvi_axis){r->n, 1, NULL};
-    return lvi_view_finish(v, err);
+    return lvi_view_finish(v, op, err);
 }
 
 static lv_dtype *default_dtype(bool is_float, lv_error *err)

@@ -286,17 +286,18 @@ static int apply(lv_view *nv, const lv_dtype *dt, int axis, lv_error *err)
 /* The reinterpreted view built from clone (consumed). */
 static lv_view *build(lv_view *nv, const lv_dtype *dt, int axis, lv_error *err)
 {
+    lvi_op *op = NULL;
     if (nv == NULL)
         return NULL;
-    if (apply(nv, dt, axis, err) != LV_OK) {
+    if (apply(nv, dt, axis, err) != LV_OK ||
+        (op = lvi_op_new(LVI_OP_REINTERPRET, 0, 0, 0, err)) == NULL) {
         lv_view_free(nv);
         return NULL;
     }
-    lvi_op *op = lvi_view_rec(nv, LVI_OP_REINTERPRET);
     op->dtype = lv_dtype_ref(dt); /* the chain's reference (lvi.h) */
     op->axis = axis;
     nv->dtype = op->dtype;
-    return lvi_view_finish(nv, err);
+    return lvi_view_finish(nv, op, err);
 }
 
 lv_view *lv_view_reinterpret(const lv_view *v, const lv_dtype *dt, int axis,

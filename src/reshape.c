@@ -231,6 +231,19 @@ static int push_stage(lv_view *nv, int ndim, const int64_t *shape, char order,
     return LV_OK;
 }
 
+static lvi_op *reshape_op(int ndim, const int64_t *shape, char order,
+                          lv_error *err)
+{
+    lvi_op *op = lvi_op_new(LVI_OP_RESHAPE, ndim, 0, 0, err);
+    if (op) {
+        op->ndim = ndim;
+        if (ndim > 0)
+            memcpy(op->shape, shape, (size_t)ndim * sizeof *shape);
+        op->order = order;
+    }
+    return op;
+}
+
 int lvi_reshape_stages(lv_view *nv, int ndim, const int64_t *shape,
                           char order, lv_error *err)
 {
@@ -279,9 +292,10 @@ lv_view *lv_view_reshape(const lv_view *v, int ndim, const int64_t *shape,
         lv_view_free(nv);
         return NULL;
     }
-    lvi_op *op = lvi_view_rec(nv, LVI_OP_RESHAPE);
-    op->ndim = ndim;
-    memcpy(op->shape, ns, (size_t)ndim * sizeof *ns);
-    op->order = order;
-    return lvi_view_finish(nv, err);
+    lvi_op *op = reshape_op(ndim, ns, order, err);
+    if (op == NULL) {
+        lv_view_free(nv);
+        return NULL;
+    }
+    return lvi_view_finish(nv, op, err);
 }

@@ -30,13 +30,13 @@ lvi_table *lvi_table_new(int64_t n)
 lvi_table *lvi_table_ref(lvi_table *t)
 {
     if (t)
-        atomic_fetch_add(&t->refcnt, 1);
+        lvi_ref_take(&t->refcnt);
     return t;
 }
 
 void lvi_table_free(lvi_table *t)
 {
-    if (t != NULL && atomic_fetch_sub(&t->refcnt, 1) == 1)
+    if (t != NULL && lvi_ref_release(&t->refcnt))
         free(t);
 }
 

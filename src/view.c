@@ -1,189 +1,81 @@
 /*
- * view.c — the view object: its block, lifetime, normalisation, its
+ * view.c — the view object: its memory, lifetime, normalisation, its
  * invariants, and the strided constructor over memory.
  *
  * Every op builds its result the same way: lvi_view_clone (or alloc), edit
- * the stages, fill the record (lvi_view_rec), then lvi_view_finish, which
- * normalises stage 0 (evenly spaced tables become linear maps, an empty
- * view becomes one linear stage, a stage that is the plain ravel of the
- * next one is folded away), recomputes the shape, checks the size fits
- * int64, and makes the record the chain's last op.  So the invariants of
- * lvi.h hold after every op, whatever the op did, and lvi_view_check
- * asserts them there (test, sanitizer and fuzz builds).  Building a view
- * computes nothing about it: questions (is it strided, how to read it) are
- * answered by its plan (plan.c), lazily.
+ * the stages, make the op's record, then lvi_view_finish, which normalises
+ * stage 0 (evenly spaced tables become linear maps, an empty view becomes
+ * one linear stage, a stage that is the plain ravel of the next one is
+ * folded away), recomputes the shape, checks the size fits int64, and
+ * links the record into the chain.  So the invariants of lvi.h hold after
+ * every op, whatever the op did, and lvi_view_check asserts them there
+ * (test, sanitizer and fuzz builds).  Building a view computes nothing
+ * about it: questions (is it strided, how to read it) are answered by its
+ * plan (plan.c), lazily.
  *
- * The cost of an op is one block (the view and its op record together,
- * lvi.h), one atomic reference (the record on its parent's), and no
- * references on the source or the dtype (borrowed through the chain).
- * Views are immutable, so threads may share them: handles are counted
- * atomically (lvi_ref_release skips the read-modify-write for the last
- * one), records too (two threads may derive views from one parent).
+ * The cost of an op: a view and a small record from this thread's pools
+ * (alloc.c), one
+ * atomic reference (on its parent's record), and no references on the
+ * source or the dtype (borrowed through the chain, lvi.h).  Views are
+ * immutable, so threads may share them: handles are counted atomically
+ * (lvi_ref_release skips the read-modify-write for the last one), records
+ * too (two threads may derive views from one parent).
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lvi.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/asan_interface.h>
-#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
-#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#else
-#define POISON(p, n) ((void)(p), (void)(n))
-#define UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
+/* ---------------------------------------------------------------- memory */
 
-/* ---------------------------------------------------------------- blocks */
-
-/*
- * Blocks freed on a thread are kept, up to BLOCK_CACHE, for that thread's
- * next views: a chain of ops frees and allocates a block per op, and
- * blocks this large (about 2 KiB) are past glibc's per-thread cache, in
- * its locked bins.  The cache belongs to its thread (no lock, no atomic);
- * a block freed on one thread and reused on another is plain malloc'd
- * memory handed over.  When the thread ends, the key's destructor frees
- * what is cached; a block freed after that on the same thread (by a later
- * destructor) registers the cache again, which POSIX runs once more.  In
- * ASan builds cached blocks are poisoned, so a use after free is still
- * reported.  Each reuse counts as an allocation for the fault countdown.
- */
-#define BLOCK_CACHE 8
-
-typedef struct block_cache {
-    int n;
-    bool keyed;               /* registered with the key on this thread */
-    lv_view *b[BLOCK_CACHE];
-} block_cache;
-
-/* the default TLS model: a library dlopen'ed late (the Python extension)
- * may find no static TLS left for initial-exec */
-static _Thread_local block_cache cache;
-static pthread_key_t cache_key;
-static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
-static bool cache_key_made;
-
-static void cache_drain(void *p)
+/* A view with its fields zeroed but the arrays (the shape and stage1's
+ * axes: lvi.h), or NULL when out of memory. */
+static lv_view *view_memory(void)
 {
-    block_cache *c = p;
-    while (c->n > 0) {
-        lv_view *b = c->b[--c->n];
-        UNPOISON(b, sizeof *b);
-        free(b);
+    lv_view *v = lvi_pool_get(LVI_POOL_VIEW, sizeof *v);
+    if (v != NULL) {
+        memset(v, 0, offsetof(lv_view, shape));
+        memset(&v->stage1, 0, offsetof(lvi_stage, ax));
     }
-    c->keyed = false;
+    return v;
 }
 
-static void cache_key_make(void)
+/* Frees v's memory, or keeps it for this thread's next view. */
+static void view_memory_free(lv_view *v)
 {
-    cache_key_made = pthread_key_create(&cache_key, cache_drain) == 0;
-}
-
-/* The library is being unloaded: no thread may run the destructor later. */
-__attribute__((destructor)) static void cache_key_delete(void)
-{
-    if (cache_key_made)
-        pthread_key_delete(cache_key);
-}
-
-/* A block with its fields zeroed but the arrays (the shape, the record's
- * arguments, stage1's axes: lvi.h), or NULL when out of memory.  Zeroing
- * all of it would write 2 KiB per op. */
-static lv_view *block_new(void)
-{
-    lv_view *b;
-    if (cache.n == 0) {
-        b = lvi_malloc(sizeof *b);
-    } else if (lvi_fault()) {
-        return NULL;
-    } else {
-        b = cache.b[--cache.n];
-        UNPOISON(b, sizeof *b);
-    }
-    if (b != NULL) {
-        memset(b, 0, offsetof(lv_view, rec.shape));
-        memset(&b->stage1, 0, offsetof(lvi_stage, ax));
-    }
-    return b;
-}
-
-/* The view whose block holds record op. */
-static lv_view *view_of_rec(const lvi_op *op)
-{
-    return (lv_view *)((char *)op - offsetof(lv_view, rec));
-}
-
-/* Frees the block holding record op, or keeps it for this thread. */
-static void block_free(lvi_op *op)
-{
-    lv_view *b = view_of_rec(op);
-    if (cache.n < BLOCK_CACHE && !cache.keyed) {
-        pthread_once(&cache_once, cache_key_make);
-        cache.keyed = cache_key_made &&
-                      pthread_setspecific(cache_key, &cache) == 0;
-    }
-    if (cache.n == BLOCK_CACHE || !cache.keyed) {
-        free(b);
-        return;
-    }
-    POISON(b, sizeof *b);
-    cache.b[cache.n++] = b;
-}
-
-/* Drops a reference on record op: the last one clears it, frees its
- * block and drops the parent's in turn (a loop, so that freeing a chain
- * of a million ops cannot overflow the stack). */
-static void rec_release(lvi_op *op)
-{
-    while (op != NULL && lvi_ref_release(&op->refcnt)) {
-        lvi_op *parent = op->parent;
-        lvi_op_clear(op);
-        block_free(op);
-        op = parent;
-    }
+    lvi_pool_put(LVI_POOL_VIEW, v, sizeof *v);
 }
 
 /* ----------------------------------------------------------------- views */
 
-/* A block with a view of nstages zeroed stages and its record (refcount
- * 1: the view's hold), src and dtype not yet set. */
+/* A view of nstages zeroed stages, refcount 1, nothing else set. */
 static lv_view *view_new(int nstages, lv_error *err)
 {
-    lv_view *v = block_new();
+    lv_view *v = view_memory();
     lvi_stage *st = nstages == 1 || v == NULL ? NULL
                     : lvi_calloc((size_t)nstages, sizeof *st);
     if (v == NULL || (nstages != 1 && st == NULL)) {
         if (v)
-            block_free(&v->rec);
+            view_memory_free(v);
         return LVI_NOMEM(err);
     }
     atomic_init(&v->refcnt, 1);
     atomic_init(&v->plan, NULL);
-    atomic_init(&v->rec.refcnt, 1);
     v->nstages = nstages;
     v->stages = nstages == 1 ? &v->stage1 : st;
     return v;
 }
 
-lv_view *lvi_view_alloc(lv_source *src, const lv_dtype *dt, int nstages,
-                        lv_error *err)
+lv_view *lvi_view_alloc(const lvi_op *src_op, int nstages, lv_error *err)
 {
     lv_view *v = view_new(nstages, err);
     if (v == NULL)
         return NULL;
-    v->rec.kind = LVI_OP_SOURCE;
-    v->rec.src = v->src = lv_source_ref(src);
-    v->rec.dtype = v->dtype = lv_dtype_ref(dt);
-    v->nops = -1; /* finish counts the source as op 0 */
+    LVI_ASSERT(src_op->kind == LVI_OP_SOURCE);
+    v->src = src_op->src;     /* borrowed: finish makes src_op v's op */
+    v->dtype = src_op->dtype;
+    v->nops = -1;             /* finish counts the source as op 0 */
     return v;
-}
-
-lvi_op *lvi_view_rec(lv_view *v, int kind)
-{
-    LVI_ASSERT(v->op != &v->rec); /* not finished yet */
-    v->rec.kind = kind;
-    return &v->rec;
 }
 
 int lvi_view_grow_stages(lv_view *v, lv_error *err)
@@ -199,20 +91,18 @@ int lvi_view_grow_stages(lv_view *v, lv_error *err)
     return LV_OK;
 }
 
-/* A new view with v's header (shape, flags, the chain: its record holds
- * v's) and nstages zeroed stages for the caller to fill. */
+/* A new view with v's header (shape, flags, a reference on its last op)
+ * and nstages zeroed stages for the caller to fill. */
 static lv_view *clone_header(const lv_view *v, int nstages, lv_error *err)
 {
     lv_view *c = view_new(nstages, err);
     if (c == NULL)
         return NULL;
-    lvi_ref_take(&v->op->refcnt);
-    c->rec.parent = v->op;
     c->src = v->src;     /* borrowed: the chain holds them (lvi.h) */
     c->dtype = v->dtype;
     c->broadcast = v->broadcast;
     c->nops = v->nops;
-    c->op = v->op;
+    c->op = lvi_op_ref(v->op);
     c->ndim = v->ndim;
     memcpy(c->shape, v->shape, (size_t)v->ndim * sizeof *v->shape);
     c->size = v->size;
@@ -262,7 +152,8 @@ void lv_view_free(lv_view *v)
     if (v->stages != &v->stage1)
         free(v->stages);
     lv_plan_free(atomic_load(&v->plan));
-    rec_release(&v->rec); /* frees the block unless children hold it */
+    lvi_op_free(v->op);   /* stays while views derived from v hold it */
+    view_memory_free(v);
 }
 
 /* The unit of stage strides at the last stage: bytes per element for
@@ -326,12 +217,18 @@ static void fold_plain_ravel(lv_view *v)
     }
 }
 
-lv_view *lvi_view_finish(lv_view *v, lv_error *err)
+lv_view *lvi_view_finish(lv_view *v, lvi_op *op, lv_error *err)
 {
     lvi_stage *s0 = &v->stages[0];
-    LVI_ASSERT(v->rec.kind != 0 && v->op != &v->rec);
+    if (op == NULL) {
+        lv_view_free(v);
+        return NULL;
+    }
     v->nops++;
-    v->op = &v->rec; /* its parent is the clone's reference on v's */
+    op->parent = v->op; /* the clone's reference moves to the new op */
+    op->view_src = v->src;
+    op->view_dtype = v->dtype;
+    v->op = op;
     for (int e = 0; e < s0->ndim; e++)
         lvi_stage_normalise(s0, e);
     v->ndim = s0->ndim;
@@ -407,22 +304,21 @@ static void check_stage(const lv_view *v, int k)
 
 #ifdef LV_CHECKS
 /* The step of the induction that keeps borrowed src and dtype alive
- * (lvi.h): they are the source record's own, or the parent view's (the
- * parent's block lives while v's record holds it; its src and dtype
- * fields are never written after it was finished). */
+ * (lvi.h): they are the source record's own, or what the parent's view
+ * borrowed (its dtype: unless this op holds one). */
 static void check_chain(const lv_view *v)
 {
-    const lvi_op *r = &v->rec;
-    LVI_ASSERT(v->op == r && atomic_load(&r->refcnt) >= 1);
+    const lvi_op *r = v->op;
+    LVI_ASSERT(r != NULL && atomic_load(&r->refcnt) >= 1);
+    LVI_ASSERT(r->view_src == v->src && r->view_dtype == v->dtype);
     if (r->kind == LVI_OP_SOURCE) {
         LVI_ASSERT(r->parent == NULL && v->nops == 0);
         LVI_ASSERT(v->src == r->src && v->dtype == r->dtype);
         return;
     }
-    const lv_view *p = view_of_rec(r->parent);
-    LVI_ASSERT(r->parent == p->op && v->nops == p->nops + 1);
-    LVI_ASSERT(v->src == p->src);
-    LVI_ASSERT(v->dtype == (r->dtype ? r->dtype : p->dtype));
+    LVI_ASSERT(r->parent != NULL && r->src == NULL);
+    LVI_ASSERT(v->src == r->parent->view_src);
+    LVI_ASSERT(v->dtype == (r->dtype ? r->dtype : r->parent->view_dtype));
     LVI_ASSERT(r->kind == LVI_OP_REINTERPRET || r->dtype == NULL);
 }
 #endif
@@ -580,20 +476,6 @@ static int check_bounds(const lv_source *src, int ndim, const int64_t *shape,
     return LV_OK;
 }
 
-/* Records the arguments of lv_view_new in v's source record. */
-static void source_rec(lv_view *v, int ndim, const int64_t *shape,
-                       const int64_t *strides, char order, int64_t offset)
-{
-    lvi_op *op = &v->rec;
-    op->ndim = ndim;
-    memcpy(op->shape, shape, (size_t)ndim * sizeof *shape);
-    op->has_strides = strides != NULL;
-    if (strides)
-        memcpy(op->strides, strides, (size_t)ndim * sizeof *strides);
-    op->order = order;
-    op->offset = offset;
-}
-
 lv_view *lv_view_new(lv_source *src, const lv_dtype *dt, int ndim,
                      const int64_t *shape, const int64_t *strides, char order,
                      int64_t offset, lv_error *err)
@@ -607,14 +489,22 @@ lv_view *lv_view_new(lv_source *src, const lv_dtype *dt, int ndim,
         contiguous_strides(ndim, shape, order, dt->itemsize, st);
     if (check_bounds(src, ndim, shape, st, offset, dt->itemsize, err) != LV_OK)
         return NULL;
-    lv_view *v = lvi_view_alloc(src, dt, 1, err);
-    if (v == NULL)
+    lvi_op *op = lvi_op_source(src, dt, ndim, strides != NULL, err);
+    lv_view *v = op ? lvi_view_alloc(op, 1, err) : NULL;
+    if (v == NULL) {
+        lvi_op_free(op);
         return NULL;
-    source_rec(v, ndim, shape, strides, order, offset);
+    }
+    if (ndim > 0)
+        memcpy(op->shape, shape, (size_t)ndim * sizeof *shape);
+    if (strides && ndim > 0)
+        memcpy(op->strides, strides, (size_t)ndim * sizeof *strides);
+    op->order = order;
+    op->offset = offset;
     lvi_stage *s0 = &v->stages[0];
     s0->ndim = ndim;
     s0->offset = offset;
     for (int k = 0; k < ndim; k++)
         s0->ax[k] = (lvi_axis){shape[k], st[k], NULL};
-    return lvi_view_finish(v, err);
+    return lvi_view_finish(v, op, err);
 }

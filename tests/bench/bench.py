@@ -37,6 +37,20 @@ def median_time(fn, repeat=7, number=1):
     return statistics.median(times)
 
 
+def median_pair(f, g, repeat=15, number=1):
+    """Median seconds per call of f and of g, timed alternately (f's batch,
+    then g's, `repeat` times), so that a load that comes and goes on a
+    shared machine weighs on both alike."""
+    tf, tg = [], []
+    for _ in range(repeat):
+        for fn, times in ((f, tf), (g, tg)):
+            t = time.perf_counter()
+            for _ in range(number):
+                fn()
+            times.append((time.perf_counter() - t) / number)
+    return statistics.median(tf), statistics.median(tg)
+
+
 def median_over(fn, args):
     """Median seconds of fn(a) over args: each tile somewhere else, as a
     viewer panning would ask (repeating one tile flatters dask's allocator)."""
@@ -97,9 +111,8 @@ def p1():
 
         a = chain()
         assert a.shape == (h, w, 3) and a.strides == (3, 3 * h, 1)
-        n = 2000 if QUICK else 20000
-        t_lv = median_time(chain, number=n)
-        t_np = median_time(baseline, number=n)
+        n = 1000 if QUICK else 5000
+        t_lv, t_np = median_pair(chain, baseline, 7 if QUICK else 31, n)
         results.append((label, t_lv, t_np))
         if not nbytes:
             del raw, buf, a, base_buf
@@ -318,9 +331,14 @@ def build_chain(x, n):
 
 def p8():
     x = np.zeros((64, 64), "<u2")
-    rows, per_op = [], {}
-    for n in (250, 500, 1000):
-        t = median_time(lambda: build_chain(x, n), 3 if QUICK else 5)
+    rows, per_op, times = [], {}, {250: [], 500: [], 1000: []}
+    for _ in range(3 if QUICK else 9):       # the lengths interleaved
+        for n, ts in times.items():
+            t = time.perf_counter()
+            build_chain(x, n)
+            ts.append(time.perf_counter() - t)
+    for n, ts in times.items():
+        t = statistics.median(ts)
         per_op[n] = t / n
         rows.append((f"chain of {n} ops, built and analysed", t))
     growth = per_op[1000] / per_op[250]
