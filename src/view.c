@@ -14,12 +14,11 @@
  * plan (plan.c), lazily.
  *
  * The cost of an op: a view and a small record from this thread's pools
- * (alloc.c), one
- * atomic reference (on its parent's record), and no references on the
- * source or the dtype (borrowed through the chain, lvi.h).  Views are
- * immutable, so threads may share them: handles are counted atomically
- * (lvi_ref_release skips the read-modify-write for the last one), records
- * too (two threads may derive views from one parent).
+ * (alloc.c), one atomic reference (on its parent's record), and no
+ * references on the source or the dtype (borrowed through the chain,
+ * lvi.h).  Views are immutable, so threads may share them: handles are
+ * counted atomically (lvi_ref_release skips the read-modify-write for the
+ * last one), records too (two threads may derive views from one parent).
  */
 #include <stdlib.h>
 #include <string.h>
